@@ -1,0 +1,448 @@
+package dev.slotpool.index;
+
+import dev.slotpool.index.internal.KeyTable;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The exact affinity allocator: Wasmtime's {@code ModuleAffinityIndexAllocator}, with generic keys.
+ *
+ * <p>{@link #alloc(Object) alloc(key)} picks, in order:
+ *
+ * <ol>
+ *   <li>if {@code key} is not null and has warm slots, its most recently freed one;
+ *   <li>otherwise, while fewer than {@code maxUnusedWarmSlots} slots are warm, the lowest cold
+ *       slot, or if none is left the least recently freed warm slot;
+ *   <li>otherwise the least recently freed warm slot, or if none is warm the lowest cold slot;
+ *   <li>if no slot is free, {@link #NO_SLOT}.
+ * </ol>
+ *
+ * <p>So a module keeps finding its own warm slots, fresh slots are used first while few slots are
+ * warm, and once {@code maxUnusedWarmSlots} are warm the least recently used one is evicted rather
+ * than a fresh slot being touched. Every operation is O(1) (expected, for the key lookup) and
+ * allocates nothing once constructed.
+ *
+ * <p>Thread-safe: every method is atomic with respect to the others, as under one lock. Actions
+ * before {@link #free} of a slot happen-before whatever follows the {@code alloc} that next returns
+ * it. For throughput across many threads, see {@link ShardedAffinityIndexAllocator}.
+ *
+ * <p>A rejected call throws and leaves the allocator exactly as it was.
+ *
+ * @param <K> the affinity key, compared with {@code equals} and {@code hashCode}
+ */
+public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
+  /*
+   * Implementation notes.
+   *
+   * Slots 0..nextCold-1 have been used at least once; slots nextCold..capacity-1 are cold, so
+   * taking the lowest cold slot is nextCold++. state[s] says USED, WARM or COLD.
+   *
+   * Warm slots sit on two intrusive doubly linked lists, linked through int arrays with NIL as
+   * the end: the warm list (warmPrev/warmNext, head warmHead = least recently freed) holds every
+   * warm slot, and each key's list (keyPrev/keyNext) holds that key's warm slots in the same
+   * order, with its head and tail kept in the KeyTable entry for the key. free appends to both;
+   * an affine alloc takes the tail of the key's list, an eviction the head of the warm list, and
+   * either unlinks the slot from both lists in O(1). A key with no warm slot has no entry, so the
+   * table never holds more keys than the capacity and is sized once.
+   *
+   * slotKey[s] is the key a used slot was allocated for, then its affinity while warm; the
+   * reference is kept while warm (it identifies the list) and cleared when the slot is taken, so
+   * the allocator does not keep stale keys reachable longer than their warm slots.
+   *
+   * Invariants (checked by checkInvariants):
+   *   warmHead == NIL iff warmTail == NIL iff unusedWarm == 0;
+   *   the warm list holds exactly the WARM slots, and unusedBytes is the sum of their resident[];
+   *   every WARM slot with a key is on exactly that key's list, and every table entry's list is
+   *   non-empty;
+   *   inUse is the number of USED slots, and every slot >= nextCold is COLD.
+   */
+
+  private static final int NIL = KeyTable.NIL;
+  private static final byte COLD = 0;
+  private static final byte USED = 1;
+  private static final byte WARM = 2;
+
+  /** The most slots one allocator may have. */
+  public static final int MAX_CAPACITY = 1 << 28;
+
+  private final Object lock = new Object();
+  private final int capacity;
+  private final int maxUnusedWarmSlots;
+
+  private final byte[] state;
+  private final Object[] slotKey;
+  private final long[] resident;
+  private final int[] warmPrev;
+  private final int[] warmNext;
+  private final int[] keyPrev;
+  private final int[] keyNext;
+  private final KeyTable keys;
+
+  private int warmHead = NIL;
+  private int warmTail = NIL;
+  private int nextCold;
+  private int unusedWarm;
+  private int inUse;
+  private long unusedBytes;
+
+  private long affinityHits;
+  private long affinityMisses;
+  private long coldAllocations;
+  private long warmEvictions;
+  private long failedAllocations;
+
+  /**
+   * Creates an allocator with every slot cold.
+   *
+   * @param capacity the number of slots, from 0 to {@link #MAX_CAPACITY}
+   * @param maxUnusedWarmSlots how many warm slots may accumulate before {@code alloc} evicts the
+   *     least recently freed warm slot instead of taking a cold one
+   * @throws IllegalArgumentException if either argument is out of range
+   */
+  public AffinityIndexAllocator(int capacity, int maxUnusedWarmSlots) {
+    if (capacity < 0 || capacity > MAX_CAPACITY) {
+      throw new IllegalArgumentException(
+          "capacity: " + capacity + " (expected: 0 <= capacity <= " + MAX_CAPACITY + ")");
+    }
+    if (maxUnusedWarmSlots < 0) {
+      throw new IllegalArgumentException(
+          "maxUnusedWarmSlots: " + maxUnusedWarmSlots + " (expected: >= 0)");
+    }
+    this.capacity = capacity;
+    this.maxUnusedWarmSlots = maxUnusedWarmSlots;
+    state = new byte[capacity];
+    slotKey = new Object[capacity];
+    resident = new long[capacity];
+    warmPrev = new int[capacity];
+    warmNext = new int[capacity];
+    keyPrev = new int[capacity];
+    keyNext = new int[capacity];
+    keys = new KeyTable(capacity);
+  }
+
+  @Override
+  public int alloc(K key) {
+    synchronized (lock) {
+      if (key != null) {
+        int entry = keys.find(key, KeyTable.hash(key));
+        if (entry != NIL) {
+          int slot = keys.tail(entry);
+          unlinkWarm(slot, entry);
+          affinityHits++;
+          return markUsed(slot, key);
+        }
+        affinityMisses++;
+      }
+      int slot;
+      if (unusedWarm < maxUnusedWarmSlots) {
+        slot = takeCold();
+        if (slot == NIL) {
+          slot = evictLeastRecentlyFreed();
+        }
+      } else {
+        slot = evictLeastRecentlyFreed();
+        if (slot == NIL) {
+          slot = takeCold();
+        }
+      }
+      if (slot == NIL) {
+        failedAllocations++;
+        return NO_SLOT;
+      }
+      if (state[slot] == COLD) {
+        coldAllocations++;
+      }
+      return markUsed(slot, key);
+    }
+  }
+
+  @Override
+  public int allocAffineAndClearAffinity(K key) {
+    Objects.requireNonNull(key, "key");
+    synchronized (lock) {
+      int entry = keys.find(key, KeyTable.hash(key));
+      if (entry == NIL) {
+        return NO_SLOT;
+      }
+      int slot = keys.tail(entry);
+      unlinkWarm(slot, entry);
+      return markUsed(slot, null);
+    }
+  }
+
+  @Override
+  public void free(int slot, long bytesResident) {
+    Objects.checkIndex(slot, capacity);
+    if (bytesResident < 0) {
+      throw new IllegalArgumentException("bytesResident: " + bytesResident + " (expected: >= 0)");
+    }
+    synchronized (lock) {
+      if (state[slot] != USED) {
+        throw new IllegalStateException(notInUse(slot, state[slot]));
+      }
+      long total = unusedBytes + bytesResident;
+      if (total < 0) {
+        throw new IllegalArgumentException(
+            "bytesResident: "
+                + bytesResident
+                + " (expected: a total resident below 2^63, is "
+                + unusedBytes
+                + ")");
+      }
+      unusedBytes = total;
+      resident[slot] = bytesResident;
+      state[slot] = WARM;
+      inUse--;
+      unusedWarm++;
+      appendWarm(slot);
+      Object key = slotKey[slot];
+      if (key != null) {
+        appendAffine(slot, key);
+      }
+    }
+  }
+
+  @Override
+  public int capacity() {
+    return capacity;
+  }
+
+  /** The threshold given at construction. */
+  public int maxUnusedWarmSlots() {
+    return maxUnusedWarmSlots;
+  }
+
+  @Override
+  public boolean isEmpty() {
+    synchronized (lock) {
+      return inUse == 0;
+    }
+  }
+
+  @Override
+  public int unusedWarmSlots() {
+    synchronized (lock) {
+      return unusedWarm;
+    }
+  }
+
+  @Override
+  public long unusedBytesResident() {
+    synchronized (lock) {
+      return unusedBytes;
+    }
+  }
+
+  @Override
+  public AllocatorStats stats() {
+    synchronized (lock) {
+      return new AllocatorStats(
+          capacity,
+          inUse,
+          unusedWarm,
+          unusedBytes,
+          affinityHits,
+          affinityMisses,
+          coldAllocations,
+          warmEvictions,
+          failedAllocations);
+    }
+  }
+
+  @Override
+  public String toString() {
+    AllocatorStats s = stats();
+    return "AffinityIndexAllocator[capacity="
+        + capacity
+        + ", maxUnusedWarmSlots="
+        + maxUnusedWarmSlots
+        + ", inUse="
+        + s.inUse()
+        + ", unusedWarmSlots="
+        + s.unusedWarmSlots()
+        + "]";
+  }
+
+  // ---- list surgery; callers hold the lock ----
+
+  private int takeCold() {
+    return nextCold < capacity ? nextCold++ : NIL;
+  }
+
+  private int evictLeastRecentlyFreed() {
+    int slot = warmHead;
+    if (slot != NIL) {
+      Object key = slotKey[slot];
+      unlinkWarm(slot, key == null ? NIL : keys.find(key, KeyTable.hash(key)));
+      warmEvictions++;
+    }
+    return slot;
+  }
+
+  private int markUsed(int slot, Object key) {
+    state[slot] = USED;
+    slotKey[slot] = key;
+    inUse++;
+    return slot;
+  }
+
+  private void appendWarm(int slot) {
+    warmPrev[slot] = warmTail;
+    warmNext[slot] = NIL;
+    if (warmTail == NIL) {
+      warmHead = slot;
+    } else {
+      warmNext[warmTail] = slot;
+    }
+    warmTail = slot;
+  }
+
+  private void appendAffine(int slot, Object key) {
+    int hash = KeyTable.hash(key);
+    int entry = keys.find(key, hash);
+    keyNext[slot] = NIL;
+    if (entry == NIL) {
+      keyPrev[slot] = NIL;
+      keys.insert(key, hash, slot);
+    } else {
+      int tail = keys.tail(entry);
+      keyPrev[slot] = tail;
+      keyNext[tail] = slot;
+      keys.setTail(entry, slot);
+    }
+  }
+
+  /** Takes a warm slot off the warm list and, if {@code entry} is not NIL, off its key's list. */
+  private void unlinkWarm(int slot, int entry) {
+    int prev = warmPrev[slot];
+    int next = warmNext[slot];
+    if (prev == NIL) {
+      warmHead = next;
+    } else {
+      warmNext[prev] = next;
+    }
+    if (next == NIL) {
+      warmTail = prev;
+    } else {
+      warmPrev[next] = prev;
+    }
+    if (entry != NIL) {
+      prev = keyPrev[slot];
+      next = keyNext[slot];
+      if (prev == NIL) {
+        keys.setHead(entry, next);
+      } else {
+        keyNext[prev] = next;
+      }
+      if (next == NIL) {
+        keys.setTail(entry, prev);
+      } else {
+        keyPrev[next] = prev;
+      }
+      if (keys.head(entry) == NIL) {
+        keys.remove(entry);
+      }
+    }
+    unusedWarm--;
+    unusedBytes -= resident[slot];
+    resident[slot] = 0;
+    slotKey[slot] = null;
+  }
+
+  private String notInUse(int slot, byte s) {
+    return s == WARM
+        ? "slot " + slot + " is not in use (it is warm): was it freed twice?"
+        : "slot " + slot + " is not in use (it was never allocated)";
+  }
+
+  // ---- test support: package-private, O(capacity) ----
+
+  /** The warm slots, least recently freed first. */
+  List<Integer> warmSlots() {
+    synchronized (lock) {
+      List<Integer> out = new ArrayList<>();
+      for (int s = warmHead; s != NIL; s = warmNext[s]) {
+        out.add(s);
+      }
+      return out;
+    }
+  }
+
+  /** The keys that have at least one warm slot. */
+  Set<Object> affineKeys() {
+    synchronized (lock) {
+      Set<Object> out = new HashSet<>();
+      for (int i = 0; i < keys.length(); i++) {
+        if (keys.keyAt(i) != null) {
+          out.add(keys.keyAt(i));
+        }
+      }
+      return out;
+    }
+  }
+
+  /** Slots that are free: cold or warm (the seed's {@code num_empty_slots}). */
+  int emptySlots() {
+    synchronized (lock) {
+      return capacity - inUse;
+    }
+  }
+
+  /** Walks every list and checks every invariant in the implementation notes. */
+  void checkInvariants() {
+    synchronized (lock) {
+      int warm = 0;
+      long bytes = 0;
+      int keyed = 0;
+      int prev = NIL;
+      for (int s = warmHead; s != NIL; s = warmNext[s]) {
+        check(state[s] == WARM, "slot %d on the warm list is not warm", s);
+        check(warmPrev[s] == prev, "slot %d: warmPrev %d, expected %d", s, warmPrev[s], prev);
+        check(++warm <= capacity, "warm list has a cycle");
+        bytes += resident[s];
+        keyed += slotKey[s] != null ? 1 : 0;
+        prev = s;
+      }
+      check(warmTail == prev, "warmTail %d, expected %d", warmTail, prev);
+      check(warm == unusedWarm, "unusedWarm %d, warm list holds %d", unusedWarm, warm);
+      check(bytes == unusedBytes, "unusedBytes %d, warm slots hold %d", unusedBytes, bytes);
+
+      int onKeyLists = 0;
+      for (int i = 0; i < keys.length(); i++) {
+        Object key = keys.keyAt(i);
+        if (key == null) {
+          continue;
+        }
+        check(keys.find(key, KeyTable.hash(key)) == i, "key %s not found at its entry", key);
+        check(keys.head(i) != NIL, "key %s has an empty list", key);
+        prev = NIL;
+        for (int s = keys.head(i); s != NIL; s = keyNext[s]) {
+          check(state[s] == WARM, "slot %d on %s's list is not warm", s, key);
+          check(key.equals(slotKey[s]), "slot %d on %s's list is affine to %s", s, key, slotKey[s]);
+          check(keyPrev[s] == prev, "slot %d: keyPrev %d, expected %d", s, keyPrev[s], prev);
+          check(++onKeyLists <= capacity, "key list of %s has a cycle", key);
+          prev = s;
+        }
+        check(keys.tail(i) == prev, "key %s: tail %d, expected %d", key, keys.tail(i), prev);
+      }
+      check(onKeyLists == keyed, "%d slots on key lists, %d warm with a key", onKeyLists, keyed);
+
+      int used = 0;
+      for (int s = 0; s < capacity; s++) {
+        used += state[s] == USED ? 1 : 0;
+        check(s < nextCold || state[s] == COLD, "slot %d >= nextCold %d is not cold", s, nextCold);
+        check(s >= nextCold || state[s] != COLD, "slot %d < nextCold %d is cold", s, nextCold);
+      }
+      check(used == inUse, "inUse %d, %d slots used", inUse, used);
+    }
+  }
+
+  private static void check(boolean ok, String format, Object... args) {
+    if (!ok) {
+      throw new AssertionError(String.format(format, args));
+    }
+  }
+}

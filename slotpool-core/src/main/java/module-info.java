@@ -1,0 +1,3 @@
+module dev.slotpool.index {
+  exports dev.slotpool.index;
+}
