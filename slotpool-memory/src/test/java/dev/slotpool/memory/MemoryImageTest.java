@@ -59,9 +59,12 @@ class MemoryImageTest {
       image.close();
       image.close();
       assertThat(image.isClosed()).isTrue();
-      assertThatThrownBy(() -> MemoryPool.builder().slots(1).build().allocate("k", image, 2 * PAGE))
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("is closed");
+      try (MemoryPool other = MemoryPool.builder().slots(1).maxMemoryBytes(4 * PAGE).build()) {
+        assertThatThrownBy(() -> other.allocate("k", image, 2 * PAGE))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("is closed");
+        assertThat(other.stats().inUse()).isZero();
+      }
       memory.segment().fill((byte) 0);
       memory.close(); // the reset copies the first page back from the closed image
       assertThat(image.isReleased()).isFalse();
