@@ -21,8 +21,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  * from the leases does not move RSS; the slack left for the rest of the JVM (JIT code, metaspace,
  * thread stacks) is {@link #JVM_SLACK}. A pool that leaked what its leases wrote would exceed the
  * bound by far: every cycle writes 64 random pages of a 4 MiB memory, so without decommit each of
- * the 16 slots that take turns (maxUnusedWarmSlots) would end up with most of its 4 MiB resident
- * (about 64 MiB in all).
+ * the 32 slots would end up with most of its 4 MiB resident (over 100 MiB in all), against a bound
+ * of 2 MiB plus the slack. The slack is wide because C2 compiles and glibc's malloc arenas grow
+ * during the run: a standalone run of the same cycles measured 1 to 18 MiB of growth while the
+ * pool's own mapping stayed at exactly its 1-2 MiB of kept-resident pages.
  */
 class ResidentMemoryTest {
   private static final int SLOTS = 32;
@@ -30,60 +32,55 @@ class ResidentMemoryTest {
   private static final int CYCLES = 10_000;
   private static final long MAX = 4L << 20;
   private static final long KEEP = 64L << 10;
-  private static final long JVM_SLACK = 16L << 20;
+  private static final long JVM_SLACK = 32L << 20;
 
   @ParameterizedTest(name = "pagemapScan={0}")
   @CsvSource({"true", "false"})
   void tenThousandCycles_overHundredKeys_keepResidentMemoryBounded(boolean scan)
       throws IOException {
-    MemoryImage[] images = new MemoryImage[4];
-    for (int i = 0; i < images.length; i++) {
-      images[i] = MemoryImage.of(Contents.image(256 << 10, i));
-    }
-    try (MemoryPool pool =
-        MemoryPool.builder()
-            .slots(SLOTS)
-            .maxUnusedWarmSlots(SLOTS / 2)
-            .maxMemoryBytes(MAX)
-            .keepResidentBytes(KEEP)
-            .usePagemapScan(scan)
-            .build()) {
-      SplittableRandom random = new SplittableRandom(7);
-      cycles(pool, images, random, 500); // warm up the JIT and the slots
+    try (MemoryImage image = MemoryImage.of(Contents.image(256 << 10, 1))) {
+      // Warm up the JIT on a pool of its own, then measure a fresh pool from nothing.
+      try (MemoryPool warmUp = pool(scan)) {
+        cycles(warmUp, image, new SplittableRandom(3), 2_000);
+      }
       long before = processResidentBytes();
-      cycles(pool, images, random, CYCLES);
-      long growth = processResidentBytes() - before;
+      try (MemoryPool pool = pool(scan)) {
+        cycles(pool, image, new SplittableRandom(7), CYCLES);
+        long growth = processResidentBytes() - before;
 
-      PoolStats stats = pool.stats();
-      assertThat(stats.inUse()).isZero();
-      // One lease at a time: once maxUnusedWarmSlots are warm, misses evict instead of going cold.
-      assertThat(stats.unusedWarmSlots()).isEqualTo(SLOTS / 2);
-      assertThat(stats.residentBytes()).isLessThanOrEqualTo(stats.unusedWarmSlots() * KEEP);
-      long bound = stats.unusedWarmSlots() * KEEP + stats.inUse() * MAX;
-      assertThat(growth)
-          .as("RSS growth over %d cycles (bound %d + slack %d)", CYCLES, bound, JVM_SLACK)
-          .isLessThanOrEqualTo(bound + JVM_SLACK);
-
-      long measured = pool.measureResidentBytes();
-      System.out.printf(
-          "pagemapScan=%s: RSS growth %d KiB over %d cycles (bound %d KiB + slack); pool Rss %d"
-              + " KiB, stats().residentBytes() %d KiB%n",
-          scan, growth >> 10, CYCLES, bound >> 10, measured >> 10, stats.residentBytes() >> 10);
-      assertThat(measured)
-          .as("smaps Rss of the pool vs stats().residentBytes()")
-          .isBetween(stats.residentBytes() - SLOTS * PAGE, stats.residentBytes() + SLOTS * PAGE);
-    } finally {
-      for (MemoryImage image : images) {
-        image.close();
+        PoolStats stats = pool.stats();
+        assertThat(stats.inUse()).isZero();
+        assertThat(stats.unusedWarmSlots()).isEqualTo(SLOTS);
+        assertThat(stats.residentBytes()).isLessThanOrEqualTo(stats.unusedWarmSlots() * KEEP);
+        long bound = stats.unusedWarmSlots() * KEEP + stats.inUse() * MAX;
+        long measured = pool.measureResidentBytes();
+        System.out.printf(
+            "pagemapScan=%s: RSS growth %d KiB over %d cycles (bound %d KiB + slack); pool Rss"
+                + " %d KiB, stats().residentBytes() %d KiB%n",
+            scan, growth >> 10, CYCLES, bound >> 10, measured >> 10, stats.residentBytes() >> 10);
+        assertThat(growth)
+            .as("RSS growth over %d cycles (bound %d + slack %d)", CYCLES, bound, JVM_SLACK)
+            .isLessThanOrEqualTo(bound + JVM_SLACK);
+        assertThat(measured)
+            .as("smaps Rss of the pool vs stats().residentBytes()")
+            .isBetween(stats.residentBytes() - SLOTS * PAGE, stats.residentBytes() + SLOTS * PAGE);
       }
     }
   }
 
-  private static void cycles(
-      MemoryPool pool, MemoryImage[] images, SplittableRandom random, int n) {
+  private static MemoryPool pool(boolean scan) {
+    return MemoryPool.builder()
+        .slots(SLOTS)
+        .maxUnusedWarmSlots(SLOTS)
+        .maxMemoryBytes(MAX)
+        .keepResidentBytes(KEEP)
+        .usePagemapScan(scan)
+        .build();
+  }
+
+  private static void cycles(MemoryPool pool, MemoryImage image, SplittableRandom random, int n) {
     for (int i = 0; i < n; i++) {
       int key = random.nextInt(KEYS);
-      MemoryImage image = images[key % images.length];
       try (PooledMemory memory = pool.allocate(key, image, MAX)) {
         MemorySegment segment = memory.segment();
         for (int p = 0; p < 64; p++) {
