@@ -18,8 +18,9 @@ import java.util.SplittableRandom;
  * slots in use, and {@code stats().residentBytes()} agrees with {@code /proc/self/smaps} for the
  * pool.
  *
- * <p>Each cycle leases a 4 MiB memory with a 256 KiB image (one of four), writes 64 random pages
- * and reads 16. Run (a fixed, pre-touched heap keeps the JVM's own RSS still):
+ * <p>Each cycle leases a 4 MiB memory with a 256 KiB image shared by all keys, writes 64 random
+ * pages and reads 16. The JIT is warmed up on a separate pool first, so the measured pool starts
+ * from nothing. Run (a fixed, pre-touched heap keeps the JVM's own RSS still):
  *
  * <pre>
  * java -Xms256m -Xmx256m -XX:+AlwaysPreTouch --enable-native-access=ALL-UNNAMED \
@@ -38,7 +39,7 @@ public final class ResidentMemoryCheck {
    * What one run measured.
    *
    * @param pagemapScan whether resets used PAGEMAP_SCAN
-   * @param cycles the cycles measured (after a warm-up of 500)
+   * @param cycles the cycles measured (after a warm-up of 2,000 on another pool)
    * @param rssGrowthBytes the process RSS growth over them, from /proc/self/statm
    * @param boundBytes warm slots x keepResidentBytes + slots in use x maxMemoryBytes
    * @param poolRssBytes the pool's Rss from /proc/self/smaps at the end
@@ -57,7 +58,7 @@ public final class ResidentMemoryCheck {
   /**
    * Runs the check on a fresh pool.
    *
-   * @param slots the pool's slots; half of them may stay warm
+   * @param slots the pool's slots, all of which may stay warm
    * @param keys how many distinct keys the cycles spread over
    * @param cycles how many cycles to measure
    * @param keepResidentBytes the pool's keep-resident setting
@@ -65,50 +66,48 @@ public final class ResidentMemoryCheck {
    */
   public static Result run(
       int slots, int keys, int cycles, long keepResidentBytes, boolean pagemapScan) {
-    MemoryImage[] images = new MemoryImage[4];
-    for (int i = 0; i < images.length; i++) {
-      byte[] bytes = new byte[256 << 10];
-      new SplittableRandom(i).nextBytes(bytes);
-      images[i] = MemoryImage.of(bytes);
-    }
-    try (MemoryPool pool =
-        MemoryPool.builder()
-            .slots(slots)
-            .maxUnusedWarmSlots(slots / 2)
-            .maxMemoryBytes(MAX)
-            .keepResidentBytes(keepResidentBytes)
-            .usePagemapScan(pagemapScan)
-            .build()) {
-      SplittableRandom random = new SplittableRandom(7);
-      cycles(pool, images, keys, random, 500);
+    byte[] bytes = new byte[256 << 10];
+    new SplittableRandom(1).nextBytes(bytes);
+    try (MemoryImage image = MemoryImage.of(bytes)) {
+      // Warm up the JIT on a pool of its own, then measure a fresh pool from nothing.
+      try (MemoryPool warmUp = pool(slots, keepResidentBytes, pagemapScan)) {
+        cycles(warmUp, image, keys, new SplittableRandom(3), 2_000);
+      }
       long before = processResidentBytes();
-      long start = System.nanoTime();
-      cycles(pool, images, keys, random, cycles);
-      long elapsed = System.nanoTime() - start;
-      long growth = processResidentBytes() - before;
-      PoolStats stats = pool.stats();
-      long bound = stats.unusedWarmSlots() * pool.keepResidentBytes() + stats.inUse() * MAX;
-      return new Result(
-          pool.usesPagemapScan(),
-          cycles,
-          growth,
-          bound,
-          pool.measureResidentBytes(),
-          stats,
-          (double) elapsed / cycles);
-    } finally {
-      for (MemoryImage image : images) {
-        image.close();
+      try (MemoryPool pool = pool(slots, keepResidentBytes, pagemapScan)) {
+        long start = System.nanoTime();
+        cycles(pool, image, keys, new SplittableRandom(7), cycles);
+        long elapsed = System.nanoTime() - start;
+        long growth = processResidentBytes() - before;
+        PoolStats stats = pool.stats();
+        long bound = stats.unusedWarmSlots() * pool.keepResidentBytes() + stats.inUse() * MAX;
+        return new Result(
+            pool.usesPagemapScan(),
+            cycles,
+            growth,
+            bound,
+            pool.measureResidentBytes(),
+            stats,
+            (double) elapsed / cycles);
       }
     }
   }
 
+  private static MemoryPool pool(int slots, long keepResidentBytes, boolean pagemapScan) {
+    return MemoryPool.builder()
+        .slots(slots)
+        .maxMemoryBytes(MAX)
+        .keepResidentBytes(keepResidentBytes)
+        .usePagemapScan(pagemapScan)
+        .build();
+  }
+
   private static void cycles(
-      MemoryPool pool, MemoryImage[] images, int keys, SplittableRandom random, int n) {
+      MemoryPool pool, MemoryImage image, int keys, SplittableRandom random, int n) {
     long sum = 0;
     for (int i = 0; i < n; i++) {
       int key = random.nextInt(keys);
-      try (PooledMemory memory = pool.allocate(key, images[key % images.length], MAX)) {
+      try (PooledMemory memory = pool.allocate(key, image, MAX)) {
         MemorySegment segment = memory.segment();
         for (int p = 0; p < 64; p++) {
           segment.set(ValueLayout.JAVA_LONG, random.nextLong(MAX / PAGE) * PAGE, i);
