@@ -19,7 +19,7 @@ package dev.slotpool.memory;
  *     reset left resident (at most {@code keepResidentBytes} per slot)
  * @param affinityHits allocations with a key that got a warm slot last used for an equal key
  * @param affinityMisses allocations with a key that found no warm slot for it (including those that
- *     then failed)
+ *     then failed; an allocation that waits counts each attempt)
  * @param coldAllocations allocations that took a never-used slot
  * @param evictions allocations that took a warm slot affine to another key or to none
  * @param failedAllocations allocation attempts that found no slot (each timed wait counts once)
