@@ -133,6 +133,53 @@ public final class TestModules {
     return b.build();
   }
 
+  /**
+   * The service example's module: one page holding {@code greeting} at 0, and {@code sum(ptr, len)}
+   * adding up the bytes of {@code [ptr, ptr + len)}.
+   */
+  public static byte[] checksumModule(String greeting) {
+    var b = new WasmBuilder();
+    b.memory(1, 2).exportMemory("memory");
+    var sum =
+        new Code()
+            .block()
+            .loop()
+            .localGet(1)
+            .i32Eqz()
+            .brIf(1)
+            .localGet(2)
+            .localGet(0)
+            .memOp(0x2D, 0)
+            .i32Add()
+            .localSet(2)
+            .localGet(0)
+            .i32Const(1)
+            .i32Add()
+            .localSet(0)
+            .localGet(1)
+            .i32Const(1)
+            .i32Sub()
+            .localSet(1)
+            .br(0)
+            .endBlock()
+            .endBlock()
+            .localGet(2);
+    b.function("sum", new byte[] {I32, I32}, new byte[] {I32}, 1, sum);
+    b.activeData(0, 0, bytes(greeting));
+    return b.build();
+  }
+
+  /** A module with no memory: {@code add(a, b)}. */
+  public static byte[] noMemoryModule() {
+    var b = new WasmBuilder();
+    b.function(
+        "add",
+        new byte[] {I32, I32},
+        new byte[] {I32},
+        new Code().localGet(0).localGet(1).i32Add());
+    return b.build();
+  }
+
   public static WasmModule parse(byte[] wasm) {
     return Parser.parse(wasm);
   }

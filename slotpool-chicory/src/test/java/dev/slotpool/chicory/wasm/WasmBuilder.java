@@ -54,6 +54,12 @@ public final class WasmBuilder {
 
   /** Adds an exported function; {@code body} holds its instructions without the final end. */
   public WasmBuilder function(String exportName, byte[] params, byte[] results, Code body) {
+    return function(exportName, params, results, 0, body);
+  }
+
+  /** As above, with {@code i32Locals} extra i32 locals after the parameters. */
+  public WasmBuilder function(
+      String exportName, byte[] params, byte[] results, int i32Locals, Code body) {
     var type = new Bytes().u8(0x60).u32(params.length);
     for (byte p : params) {
       type.u8(p);
@@ -65,7 +71,12 @@ public final class WasmBuilder {
     types.add(type.toByteArray());
     functionTypes.add(types.size() - 1);
     byte[] code = body.end().toByteArray();
-    bodies.add(new Bytes().u32(code.length + 1).u8(0x00).bytes(code).toByteArray());
+    byte[] locals =
+        i32Locals == 0
+            ? new byte[] {0x00}
+            : new Bytes().u32(1).u32(i32Locals).u8(I32).toByteArray();
+    bodies.add(
+        new Bytes().u32(code.length + locals.length).bytes(locals).bytes(code).toByteArray());
     int index = functionTypes.size() - 1;
     exports.add(new Bytes().name(exportName).u8(0x00).u32(index).toByteArray());
     if (body.usesDataCount) {
@@ -140,6 +151,53 @@ public final class WasmBuilder {
 
     public Code localGet(int index) {
       out.u8(0x20).u32(index);
+      return this;
+    }
+
+    public Code localSet(int index) {
+      out.u8(0x21).u32(index);
+      return this;
+    }
+
+    /** {@code block} with no result. */
+    public Code block() {
+      out.u8(0x02).u8(0x40);
+      return this;
+    }
+
+    /** {@code loop} with no result. */
+    public Code loop() {
+      out.u8(0x03).u8(0x40);
+      return this;
+    }
+
+    public Code endBlock() {
+      out.u8(0x0B);
+      return this;
+    }
+
+    public Code br(int depth) {
+      out.u8(0x0C).u32(depth);
+      return this;
+    }
+
+    public Code brIf(int depth) {
+      out.u8(0x0D).u32(depth);
+      return this;
+    }
+
+    public Code i32Eqz() {
+      out.u8(0x45);
+      return this;
+    }
+
+    public Code i32Add() {
+      out.u8(0x6A);
+      return this;
+    }
+
+    public Code i32Sub() {
+      out.u8(0x6B);
       return this;
     }
 
