@@ -1,5 +1,6 @@
 package dev.slotpool.memory;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -8,24 +9,64 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>{@link #segment()} views the accessible bytes, {@code [0, byteSize())}. {@link #grow(long)}
  * makes more of the slot accessible without moving or copying anything and returns a new, larger
- * segment at the same address. Segments obtained before a grow stay valid but still have their old
- * size: a WebAssembly runtime should re-read {@link #segment()} (or use the segment {@code grow}
- * returns) after every {@code memory.grow}, as its cached memory base and bound are stale.
+ * segment at the same address. Segments obtained before a grow stay valid but keep their old size:
+ * a WebAssembly runtime should re-read {@link #segment()} (or use the segment {@code grow} returns)
+ * after every {@code memory.grow}, as a cached base and bound would be stale.
  *
  * <p>{@link #close()} resets the slot and returns it to the pool. Every segment of this lease
- * belongs to one shared arena that {@code close} closes, so any later access through any of them
- * throws {@link IllegalStateException}: a closed lease can never read or write the slot's next
+ * belongs to one shared arena that {@code close} closes first, so any later access through any of
+ * them throws {@link IllegalStateException}: a closed lease can never read or write the slot's next
  * user's memory, and cannot crash the JVM. Closing twice is harmless.
  *
  * <p>Thread-safe: segments may be accessed from any thread (they are shared-arena segments); {@code
  * grow} and {@code close} may be called from any thread and are atomic with respect to each other.
- * Writes made through the segment before {@code close} happen-before the slot's reset. {@code
- * close} throws {@link IllegalStateException} and leaves the lease open if a native call is still
- * using one of its segments.
+ * Writes made through the segments before {@code close} happen-before the slot's reset. {@code
+ * close} throws {@link IllegalStateException} and leaves the lease open if a native call still uses
+ * one of its segments.
  */
+// Restricted FFM methods (downcalls, reinterpret) are the point of this layer: callers grant
+// native access to the module (or ALL-UNNAMED on the class path).
+@SuppressWarnings("restricted")
 public final class PooledMemory implements AutoCloseable {
+  /*
+   * Implementation notes.
+   *
+   * The arena is the lease's only guard: the segments are the slot's address reinterpreted with
+   * this arena's scope, so closing the arena (a thread-local handshake in the JVM) makes every
+   * segment of the lease, held by whatever thread, inaccessible before the pool touches the slot
+   * again. grow() reinterprets the same address with a larger size in the same arena.
+   *
+   * State changes happen under `this`; the pool's reset runs after the arena is closed and outside
+   * the lock. Invariant: closed implies !arena.scope().isAlive().
+   */
 
-  PooledMemory() {}
+  private final MemoryPool pool;
+  private final int slot;
+  private final Object key;
+  private final MemoryImage image;
+  private final boolean reused;
+  private final long address;
+  private final Arena arena;
+  private volatile MemorySegment segment;
+  private volatile boolean closed;
+
+  PooledMemory(
+      MemoryPool pool,
+      int slot,
+      Object key,
+      MemoryImage image,
+      boolean reused,
+      long address,
+      long byteSize) {
+    this.pool = pool;
+    this.slot = slot;
+    this.key = key;
+    this.image = image;
+    this.reused = reused;
+    this.address = address;
+    this.arena = Arena.ofShared();
+    this.segment = MemorySegment.ofAddress(address).reinterpret(byteSize, arena, null);
+  }
 
   /**
    * The accessible bytes, {@code [0, byteSize())}, as of now.
@@ -33,17 +74,20 @@ public final class PooledMemory implements AutoCloseable {
    * @throws IllegalStateException if this lease is closed
    */
   public MemorySegment segment() {
-    throw new UnsupportedOperationException("not yet implemented");
+    if (closed) {
+      throw closedException();
+    }
+    return segment;
   }
 
   /** The accessible size in bytes: the initial size, or the last size passed to {@link #grow}. */
   public long byteSize() {
-    throw new UnsupportedOperationException("not yet implemented");
+    return segment.byteSize();
   }
 
   /** The most this memory can grow to: the pool's {@code maxMemoryBytes}. */
   public long maxByteSize() {
-    throw new UnsupportedOperationException("not yet implemented");
+    return pool.maxMemoryBytes();
   }
 
   /**
@@ -54,25 +98,45 @@ public final class PooledMemory implements AutoCloseable {
    * @param newBytes the new size, from {@link #byteSize()} to {@link #maxByteSize()}
    * @throws IllegalArgumentException if {@code newBytes} is out of that range
    * @throws IllegalStateException if this lease is closed
-   * @throws NativeMemoryException if {@code mprotect} fails
+   * @throws NativeMemoryException if {@code mprotect} fails (the size is unchanged)
    */
-  public MemorySegment grow(long newBytes) {
-    throw new UnsupportedOperationException("not yet implemented");
+  public synchronized MemorySegment grow(long newBytes) {
+    if (closed) {
+      throw closedException();
+    }
+    MemorySegment current = segment;
+    if (newBytes < current.byteSize() || newBytes > pool.maxMemoryBytes()) {
+      throw new IllegalArgumentException(
+          "newBytes: "
+              + newBytes
+              + " (expected: "
+              + current.byteSize()
+              + " <= newBytes <= maxMemoryBytes "
+              + pool.maxMemoryBytes()
+              + ")");
+    }
+    if (newBytes == current.byteSize()) {
+      return current;
+    }
+    pool.makeAccessible(slot, newBytes);
+    MemorySegment grown = MemorySegment.ofAddress(address).reinterpret(newBytes, arena, null);
+    segment = grown;
+    return grown;
   }
 
   /** The slot this lease holds, in {@code [0, pool.slots())}. */
   public int slot() {
-    throw new UnsupportedOperationException("not yet implemented");
+    return slot;
   }
 
   /** The affinity key this lease was allocated with, or {@code null}. */
   public Object key() {
-    throw new UnsupportedOperationException("not yet implemented");
+    return key;
   }
 
   /** The image this lease was allocated with, or {@code null}. */
   public MemoryImage image() {
-    throw new UnsupportedOperationException("not yet implemented");
+    return image;
   }
 
   /**
@@ -81,12 +145,12 @@ public final class PooledMemory implements AutoCloseable {
    * use this to skip per-instance work it cached with the slot.
    */
   public boolean reused() {
-    throw new UnsupportedOperationException("not yet implemented");
+    return reused;
   }
 
-  /** Whether {@link #close()} has completed. */
+  /** Whether {@link #close()} has completed (or the pool was closed under this lease). */
   public boolean isClosed() {
-    throw new UnsupportedOperationException("not yet implemented");
+    return closed;
   }
 
   /**
@@ -98,6 +162,35 @@ public final class PooledMemory implements AutoCloseable {
    */
   @Override
   public void close() {
-    throw new UnsupportedOperationException("not yet implemented");
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      arena.close();
+      closed = true;
+    }
+    pool.release(this, segment.byteSize());
+  }
+
+  /** Invalidates the segments without returning the slot: the pool is closing. */
+  synchronized void invalidate() {
+    if (!closed) {
+      arena.close();
+      closed = true;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "PooledMemory[slot="
+        + slot
+        + ", byteSize="
+        + segment.byteSize()
+        + (closed ? ", closed]" : "]");
+  }
+
+  private IllegalStateException closedException() {
+    return new IllegalStateException(
+        "PooledMemory of slot " + slot + " is closed: its memory belongs to the pool again");
   }
 }
