@@ -121,15 +121,15 @@ public final class PooledLinearMemory implements Memory {
 
   @Override
   public int grow(int size) {
+    if (state == CLOSED) {
+      throw closed();
+    }
     int prevPages = pages;
-    int numPages = prevPages + size;
+    int numPages = prevPages + size; // int arithmetic and checks exactly as ByteArrayMemory's
     if (numPages > maximumPages() || numPages < prevPages) {
       return -1;
     }
     long newBytes = (long) numPages * PAGE_SIZE;
-    if (state == CLOSED) {
-      throw closed();
-    }
     if (newBytes > lease.maxByteSize()) {
       return -1;
     }
