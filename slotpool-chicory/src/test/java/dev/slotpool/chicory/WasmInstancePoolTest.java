@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
@@ -172,6 +173,23 @@ class WasmInstancePoolTest {
     assertThat(expected).isNotNull();
     assertThat(actual).isExactlyInstanceOf(expected.getClass()).hasMessage(expected.getMessage());
     assertThat(pool.stats().inUse()).isZero();
+  }
+
+  @Test
+  void customizer_machineFactory_isTheOneChicoryUses() {
+    int[] machines = {0};
+    try (var pooled =
+        pool.instantiate(
+            DATA,
+            b ->
+                b.withMachineFactory(
+                    instance -> {
+                      machines[0]++;
+                      return new InterpreterMachine(instance);
+                    }))) {
+      assertThat(pooled.instance().export("run").apply(100_001)[0]).isEqualTo('o');
+    }
+    assertThat(machines[0]).isEqualTo(1);
   }
 
   @Test
