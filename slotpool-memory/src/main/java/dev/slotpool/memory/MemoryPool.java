@@ -4,21 +4,18 @@ import dev.slotpool.index.AffinityAllocator;
 import dev.slotpool.index.AffinityIndexAllocator;
 import dev.slotpool.index.AllocatorStats;
 import dev.slotpool.memory.internal.AllocateEvent;
-import dev.slotpool.memory.internal.DecommitBatch;
-import dev.slotpool.memory.internal.DecommitEvent;
 import dev.slotpool.memory.internal.Libc;
 import dev.slotpool.memory.internal.Mapping;
 import dev.slotpool.memory.internal.Pagemap;
 import dev.slotpool.memory.internal.ReleaseEvent;
+import dev.slotpool.memory.internal.SlotMemory;
+import dev.slotpool.memory.internal.SlotReturns;
 import dev.slotpool.memory.internal.Smaps;
-import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A fixed number of memory slots carved out of one virtual-memory reservation, handed out as {@link
@@ -54,64 +51,48 @@ public final class MemoryPool implements AutoCloseable {
   /*
    * Implementation notes.
    *
-   * Layout: one PROT_NONE, MAP_NORESERVE anonymous reservation of slots * stride bytes, stride =
-   * maxMemoryBytes + guardBytes; slot s starts at base + s * stride. Guards are never made
-   * accessible. Only the first accessible[s] bytes of a slot (page-rounded) are read-write.
+   * SlotMemory owns the native side (reservation, mapping, protection, reset; its notes describe
+   * the layout and the reset); this class decides which slot, which image, and when a slot is free.
    *
    * Ownership: the index allocator hands a slot to exactly one thread until it is freed, and its
-   * lock orders a free before the next alloc of the slot, so the per-slot arrays (slotImage,
-   * slotKey, accessible, resident, everUsed) are read and written only by the slot's owner, without
-   * further locking. The decommit batch is a second owner for released slots; it is filled and
-   * drained under `lock`, which also carries the waiters' condition.
+   * lock orders a free before the next alloc of the slot, so the per-slot state (here slotImage,
+   * slotKey, everUsed, leases; in SlotMemory what is mapped and resident) is read and written only
+   * by the slot's owner, without further locking. SlotReturns owns released slots until the
+   * allocator has them back (batched decommit, waiters).
    *
-   * Mapping an image: if the slot holds another image (or bytes accessible from an earlier lease),
-   * one mmap(MAP_FIXED) of fresh PROT_NONE anonymous memory replaces them, then one mmap(MAP_FIXED,
-   * MAP_PRIVATE) of the image's memfd puts it in place copy-on-write. The same image already in
-   * place costs nothing; a different size costs one mprotect.
+   * Allocation: the same image already in place costs nothing (reused() if the key matches too); a
+   * different image costs SlotMemory.clear and mapImage, two mmap calls; a different size one
+   * mprotect. Images are held: each slot that maps one keeps a hold, dropped when the slot maps
+   * something else, is purged, or the pool closes.
    *
-   * Reset (in the releasing thread, after the lease's arena is closed): with PAGEMAP_SCAN, the
-   * present or swapped pages of the accessible range are visited in address order; written ones
-   * (neither file nor zero page) are copied back from the image or zeroed by hand, clean file pages
-   * are left mapped, zero pages are free, until keepResidentBytes of resident pages have been kept;
-   * everything from that point on is decommitted. Without it, the first keepResidentBytes are
-   * restored by hand and the rest decommitted. Either way every written byte is restored or
-   * dropped, and what is left resident is exactly resident[s], which goes to allocator.free.
+   * Release: the lease's arena is closed first, so no segment can reach the slot; then SlotMemory
+   * resets it and says from where the rest must be decommitted; that is done at once, or queued
+   * for a batch; only then does allocator.free learn the slot and its resident bytes.
    *
-   * Invariants: every page of a free slot reads as its image (or zero); pages at or beyond
-   * accessible[s] are not resident; slotImage[s] != null implies the slot holds one of its holds.
+   * Invariants: every page of a free slot reads as its image (or zero); slotImage[s] != null
+   * implies the slot holds one of that image's holds.
    */
 
   private final int slots;
   private final long maxMemoryBytes;
   private final long guardBytes;
   private final long keepResidentBytes;
-  private final long stride;
   private final int decommitBatchSize;
   private final boolean pagemapScan;
-  private final long base;
-  private final long reservationBytes;
-  private final Mapping reservation;
+  private final boolean threadConfined;
+  private final SlotMemory memory;
   private final Cleaner.Cleanable cleanable;
   private final AffinityIndexAllocator<Object> allocator;
 
   private final MemoryImage[] slotImage;
   private final Object[] slotKey;
-  private final long[] accessible;
-  private final long[] resident;
   private final boolean[] everUsed;
   private final PooledMemory[] leases;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition slotFreed = lock.newCondition();
-  private DecommitBatch queue; // guarded by lock
-  private DecommitBatch spare; // guarded by lock
-  private volatile int pending; // written under lock
-  private volatile int waiters; // written under lock
+  private final SlotReturns returns;
 
   private final AtomicLong failedAllocations = new AtomicLong();
   private final AtomicLong imageMappings = new AtomicLong();
-  private final AtomicLong decommits = new AtomicLong();
-  private final AtomicLong decommitBatches = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private MemoryPool(Builder b) {
@@ -119,37 +100,20 @@ public final class MemoryPool implements AutoCloseable {
     this.slots = b.slots;
     this.maxMemoryBytes = b.maxMemoryBytes;
     this.guardBytes = b.guardBytes;
-    this.keepResidentBytes = roundUp(b.keepResidentBytes, page);
-    this.stride = b.maxMemoryBytes + b.guardBytes;
+    this.keepResidentBytes = (b.keepResidentBytes + page - 1) & -page;
     this.decommitBatchSize = b.decommitBatchSize;
     this.pagemapScan = b.pagemapScan && Pagemap.isAvailable();
-    this.reservationBytes = Math.multiplyExact((long) slots, stride);
+    this.threadConfined = b.threadConfined;
     this.allocator =
         new AffinityIndexAllocator<>(
             slots, b.maxUnusedWarmSlots < 0 ? slots : b.maxUnusedWarmSlots);
     this.slotImage = new MemoryImage[slots];
     this.slotKey = new Object[slots];
-    this.accessible = new long[slots];
-    this.resident = new long[slots];
     this.everUsed = new boolean[slots];
     this.leases = new PooledMemory[slots];
-    this.queue = new DecommitBatch(decommitBatchSize);
-    this.base =
-        Libc.mmap(
-            0,
-            reservationBytes,
-            Libc.PROT_NONE,
-            Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE,
-            -1,
-            0);
-    this.reservation = new Mapping(base, reservationBytes, -1);
-    try {
-      Libc.madvise(base, reservationBytes, Libc.MADV_NOHUGEPAGE);
-    } catch (RuntimeException e) {
-      reservation.run();
-      throw e;
-    }
-    this.cleanable = Mapping.CLEANER.register(this, reservation);
+    this.memory = new SlotMemory(slots, b.maxMemoryBytes, b.guardBytes);
+    this.returns = new SlotReturns(allocator, memory, decommitBatchSize);
+    this.cleanable = Mapping.CLEANER.register(this, memory.reservation());
   }
 
   /** Starts configuring a pool. */
@@ -211,7 +175,7 @@ public final class MemoryPool implements AutoCloseable {
     try {
       slot = tryAlloc(key);
       if (slot == AffinityAllocator.NO_SLOT) {
-        slot = awaitSlot(key, deadline);
+        slot = returns.await(key, deadline, this::checkOpen);
       }
     } catch (RuntimeException | InterruptedException e) {
       if (image != null) {
@@ -248,7 +212,7 @@ public final class MemoryPool implements AutoCloseable {
         unmapSlot(slot);
       } finally {
         slotKey[slot] = null;
-        freeSlot(slot, resident[slot]);
+        returns.free(slot);
       }
       purged++;
     }
@@ -257,35 +221,19 @@ public final class MemoryPool implements AutoCloseable {
 
   /** Performs every queued decommit now, making those slots available. */
   public void flushDecommits() {
-    DecommitBatch batch;
-    lock.lock();
-    try {
-      if (queue.size() == 0) {
-        return;
-      }
-      batch = detachQueue();
-    } finally {
-      lock.unlock();
-    }
-    flush(batch);
+    returns.flush();
   }
 
   /** A snapshot of this pool's counters, in O(1). */
   public PoolStats stats() {
-    AllocatorStats a;
-    int p;
-    lock.lock();
-    try {
-      a = allocator.stats();
-      p = pending;
-    } finally {
-      lock.unlock();
-    }
+    SlotReturns.Snapshot snapshot = returns.snapshot();
+    AllocatorStats a = snapshot.allocator();
+    int pending = snapshot.pending();
     return new PoolStats(
         slots,
-        a.inUse() - p,
+        a.inUse() - pending,
         a.unusedWarmSlots(),
-        p,
+        pending,
         a.unusedBytesResident(),
         a.affinityHits(),
         a.affinityMisses(),
@@ -293,8 +241,8 @@ public final class MemoryPool implements AutoCloseable {
         a.warmEvictions(),
         failedAllocations.get(),
         imageMappings.get(),
-        decommits.get(),
-        decommitBatches.get());
+        returns.decommits(),
+        returns.batches());
   }
 
   /** The number of slots. */
@@ -317,6 +265,11 @@ public final class MemoryPool implements AutoCloseable {
     return keepResidentBytes;
   }
 
+  /** Whether leases are confined to their allocating thread ({@link Builder#threadConfined}). */
+  public boolean threadConfined() {
+    return threadConfined;
+  }
+
   /** Whether resets use {@code PAGEMAP_SCAN} to restore only the pages written. */
   public boolean usesPagemapScan() {
     return pagemapScan;
@@ -333,41 +286,41 @@ public final class MemoryPool implements AutoCloseable {
    */
   public long measureResidentBytes() {
     checkOpen();
-    return Smaps.residentBytes(base, base + reservationBytes);
+    return Smaps.residentBytes(memory.base(), memory.base() + memory.reservationBytes());
   }
 
   /**
    * Invalidates every open lease's segments, releases the images the slots hold and unmaps the
    * reservation. Idempotent; later allocations throw {@link IllegalStateException}. It must not
-   * race with allocations; a lease whose segment a native call still holds makes it throw {@link
-   * IllegalStateException} and leave the reservation mapped (the pool's cleaner unmaps it once the
-   * pool is unreachable).
+   * race with allocations. A lease that cannot be invalidated from this thread (a native call holds
+   * its segment, or it is {@linkplain Builder#threadConfined thread-confined} to another thread)
+   * makes it throw {@link IllegalStateException} and leave the reservation mapped, so that no
+   * segment can ever reach unmapped memory; close those leases and call {@code close()} again.
    */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    IllegalStateException busy = null;
+    RuntimeException busy = null;
     for (int s = 0; s < slots; s++) {
       PooledMemory lease = leases[s];
       if (lease != null) {
         try {
           lease.invalidate();
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException | WrongThreadException e) {
           busy = e;
         }
       }
     }
-    lock.lock();
-    try {
-      slotFreed.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    returns.signalAll();
     if (busy != null) {
+      closed.set(false); // close() may be retried once the leases are closed
       throw new IllegalStateException(
-          "cannot unmap the pool: a native call still uses a PooledMemory segment", busy);
+          "cannot unmap the pool: a PooledMemory is still open and its segments cannot be"
+              + " invalidated from this thread (a native call uses one, or the lease is"
+              + " thread-confined to another thread); close the leases first",
+          busy);
     }
     for (int s = 0; s < slots; s++) {
       MemoryImage image = slotImage[s];
@@ -415,40 +368,11 @@ public final class MemoryPool implements AutoCloseable {
 
   private int tryAlloc(Object key) {
     int slot = allocator.alloc(key);
-    if (slot == AffinityAllocator.NO_SLOT && pending > 0) {
-      flushDecommits();
+    if (slot == AffinityAllocator.NO_SLOT && returns.hasPending()) {
+      returns.flush();
       slot = allocator.alloc(key);
     }
     return slot;
-  }
-
-  private int awaitSlot(Object key, long deadline) throws InterruptedException {
-    lock.lockInterruptibly();
-    try {
-      waiters++;
-      try {
-        while (true) {
-          int slot = allocator.alloc(key);
-          if (slot != AffinityAllocator.NO_SLOT) {
-            return slot;
-          }
-          if (queue.size() > 0) {
-            flush(detachQueue());
-            continue;
-          }
-          long left = deadline - System.nanoTime();
-          if (left <= 0) {
-            return AffinityAllocator.NO_SLOT;
-          }
-          slotFreed.awaitNanos(left);
-          checkOpen();
-        }
-      } finally {
-        waiters--;
-      }
-    } finally {
-      lock.unlock();
-    }
   }
 
   private PoolExhaustedException exhausted(String detail) {
@@ -459,7 +383,7 @@ public final class MemoryPool implements AutoCloseable {
   private PooledMemory prepare(int slot, Object key, MemoryImage image, long initialBytes) {
     AllocateEvent event = new AllocateEvent();
     event.begin();
-    long address = slotAddress(slot);
+    long address = memory.address(slot);
     MemoryImage held = slotImage[slot];
     boolean reused = everUsed[slot] && key != null && held == image && key.equals(slotKey[slot]);
     boolean mapped = false;
@@ -467,17 +391,10 @@ public final class MemoryPool implements AutoCloseable {
       if (held != image) {
         unmapSlot(slot);
         if (image != null && image.mappedBytes() > 0) {
-          Libc.mmap(
-              address,
-              image.mappedBytes(),
-              Libc.PROT_NONE,
-              Libc.MAP_PRIVATE | Libc.MAP_FIXED,
-              image.fd(),
-              0);
+          memory.mapImage(slot, image.fd(), image.mappedBytes(), image.contents());
           slotImage[slot] = image;
           mapped = true;
           imageMappings.incrementAndGet();
-          Libc.madvise(address, image.mappedBytes(), Libc.MADV_NOHUGEPAGE);
         } else if (image != null) {
           image.release(); // an empty image maps nothing and needs no hold
         }
@@ -490,12 +407,13 @@ public final class MemoryPool implements AutoCloseable {
         image.release();
       }
       slotKey[slot] = null;
-      freeSlot(slot, resident[slot]);
+      returns.free(slot);
       throw e;
     }
     slotKey[slot] = key;
     everUsed[slot] = true;
-    PooledMemory lease = new PooledMemory(this, slot, key, image, reused, address, initialBytes);
+    PooledMemory lease =
+        new PooledMemory(this, slot, key, image, reused, address, initialBytes, threadConfined);
     leases[slot] = lease;
     if (event.shouldCommit()) {
       event.slot = slot;
@@ -508,48 +426,19 @@ public final class MemoryPool implements AutoCloseable {
     return lease;
   }
 
-  /**
-   * Replaces whatever the slot has mapped or made accessible with fresh inaccessible memory and
-   * drops its image: the slot then holds nothing and nothing of it is resident.
-   */
+  /** Replaces what the slot maps with fresh inaccessible memory and drops its image's hold. */
   private void unmapSlot(int slot) {
+    memory.clear(slot);
     MemoryImage held = slotImage[slot];
-    long extent = Math.max(accessible[slot], held == null ? 0 : held.mappedBytes());
-    if (extent > 0) {
-      long address = slotAddress(slot);
-      Libc.mmap(
-          address,
-          extent,
-          Libc.PROT_NONE,
-          Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_FIXED | Libc.MAP_NORESERVE,
-          -1,
-          0);
-      accessible[slot] = 0;
-      resident[slot] = 0;
-      Libc.madvise(address, extent, Libc.MADV_NOHUGEPAGE);
-    }
     if (held != null) {
       slotImage[slot] = null;
       held.release();
     }
   }
 
-  /**
-   * Makes the first {@code bytes} (rounded up to a page) of the slot read-write and the rest
-   * inaccessible; pages it takes away are dropped first so that nothing beyond stays resident.
-   * Called by the slot's owner.
-   */
+  /** Changes the slot's accessible size; called by the slot's owner (its lease's grow). */
   void makeAccessible(int slot, long bytes) {
-    long want = roundUp(bytes, Libc.pageSize());
-    long have = accessible[slot];
-    long address = slotAddress(slot);
-    if (want > have) {
-      Libc.mprotect(address + have, want - have, Libc.PROT_READ | Libc.PROT_WRITE);
-    } else if (want < have) {
-      Libc.madvise(address + want, have - want, Libc.MADV_DONTNEED);
-      Libc.mprotect(address + want, have - want, Libc.PROT_NONE);
-    }
-    accessible[slot] = want;
+    memory.makeAccessible(slot, bytes);
   }
 
   // ---- release -----------------------------------------------------------------------------
@@ -563,208 +452,17 @@ public final class MemoryPool implements AutoCloseable {
     }
     ReleaseEvent event = new ReleaseEvent();
     event.begin();
-    long address = slotAddress(slot);
-    long extent = accessible[slot];
-    long keep = Math.min(keepResidentBytes, extent);
-    long cutoff;
-    boolean scanned = false;
-    if (pagemapScan && keep > 0) {
-      cutoff = resetScanned(slot, address, extent, keep);
-      scanned = cutoff >= 0;
-    } else {
-      cutoff = -1;
-    }
-    if (cutoff < 0) {
-      restore(slot, 0, keep);
-      resident[slot] = keep;
-      cutoff = keep;
-    }
-    long decommit = extent - cutoff;
+    long cutoff = memory.reset(slot, keepResidentBytes, pagemapScan);
+    long decommit = memory.accessible(slot) - cutoff;
     if (event.shouldCommit()) {
       event.slot = slot;
       event.byteSize = byteSize;
-      event.residentBytes = resident[slot];
+      event.residentBytes = memory.resident(slot);
       event.decommitBytes = decommit;
-      event.pagemapScan = scanned;
+      event.pagemapScan = pagemapScan && keepResidentBytes > 0;
       event.commit();
     }
-    if (decommit == 0) {
-      freeSlot(slot, resident[slot]);
-    } else if (decommitBatchSize == 1) {
-      DecommitEvent decommitEvent = new DecommitEvent();
-      decommitEvent.begin();
-      Libc.madvise(address + cutoff, decommit, Libc.MADV_DONTNEED);
-      decommits.incrementAndGet();
-      decommitBatches.incrementAndGet();
-      if (decommitEvent.shouldCommit()) {
-        decommitEvent.slots = 1;
-        decommitEvent.bytes = decommit;
-        decommitEvent.commit();
-      }
-      freeSlot(slot, resident[slot]);
-    } else {
-      enqueue(slot, address + cutoff, decommit);
-    }
-  }
-
-  /**
-   * Restores the written pages among the first resident pages of the slot, up to {@code keep} bytes
-   * of them, and returns the offset from which the rest must be decommitted, or -1 if the scan
-   * failed and the caller must reset without it. Sets {@code resident[slot]}.
-   */
-  private long resetScanned(int slot, long address, long extent, long keep) {
-    Pagemap.Scan scan = Pagemap.scan();
-    long end = address + extent;
-    long position = address;
-    long kept = 0;
-    try {
-      while (position < end) {
-        int n = scan.run(position, end);
-        for (int i = 0; i < n; i++) {
-          long categories = scan.categories(i);
-          if ((categories & Pagemap.PAGE_IS_PFNZERO) != 0) {
-            continue; // read, never written; the shared zero page is not resident
-          }
-          long from = scan.start(i);
-          long length = scan.end(i) - from;
-          boolean written = (categories & Pagemap.PAGE_IS_FILE) == 0;
-          if (kept + length > keep) {
-            long take = keep - kept;
-            if (written) {
-              restore(slot, from - address, take);
-            }
-            resident[slot] = keep;
-            return from + take - address;
-          }
-          if (written) {
-            restore(slot, from - address, length);
-          }
-          kept += length;
-        }
-        long walkEnd = scan.walkEnd();
-        if (walkEnd <= position) {
-          return -1; // no progress: do not trust this scan
-        }
-        position = walkEnd;
-      }
-    } catch (NativeMemoryException e) {
-      return -1;
-    }
-    resident[slot] = kept;
-    return extent;
-  }
-
-  /** Copies the image back over {@code [offset, offset + length)} of the slot, or zeroes it. */
-  private void restore(int slot, long offset, long length) {
-    if (length == 0) {
-      return;
-    }
-    MemorySegment target = MemorySegment.ofAddress(slotAddress(slot) + offset).reinterpret(length);
-    MemoryImage image = slotImage[slot];
-    long imageBytes = image == null ? 0 : image.mappedBytes();
-    long copied = 0;
-    if (offset < imageBytes) {
-      copied = Math.min(length, imageBytes - offset);
-      MemorySegment.copy(image.contents(), offset, target, 0, copied);
-    }
-    if (copied < length) {
-      target.asSlice(copied).fill((byte) 0);
-    }
-  }
-
-  private void enqueue(int slot, long address, long length) {
-    DecommitBatch full = null;
-    lock.lock();
-    try {
-      pending++;
-      if (queue.add(slot, address, length)) {
-        full = detachQueue();
-      }
-    } finally {
-      lock.unlock();
-    }
-    if (full != null) {
-      flush(full);
-    }
-  }
-
-  /** Takes the queue for flushing and installs an empty one. Called under {@code lock}. */
-  private DecommitBatch detachQueue() {
-    DecommitBatch batch = queue;
-    queue = spare != null ? spare : new DecommitBatch(decommitBatchSize);
-    spare = null;
-    return batch;
-  }
-
-  /** Drops the batch's pages, then returns its slots to the allocator. */
-  private void flush(DecommitBatch batch) {
-    DecommitEvent event = new DecommitEvent();
-    event.begin();
-    long bytes = 0;
-    RuntimeException failure = null;
-    boolean[] failed = null;
-    for (int i = 0; i < batch.size(); i++) {
-      try {
-        Libc.madvise(batch.address(i), batch.length(i), Libc.MADV_DONTNEED);
-        bytes += batch.length(i);
-      } catch (RuntimeException e) {
-        // A slot that cannot be proven clean is never handed out again.
-        failure = e;
-        if (failed == null) {
-          failed = new boolean[batch.size()];
-        }
-        failed[i] = true;
-      }
-    }
-    decommits.addAndGet(batch.size());
-    decommitBatches.incrementAndGet();
-    lock.lock();
-    try {
-      for (int i = 0; i < batch.size(); i++) {
-        if (failed == null || !failed[i]) {
-          allocator.free(batch.slot(i), resident[batch.slot(i)]);
-        }
-      }
-      pending -= batch.size();
-      if (waiters > 0) {
-        slotFreed.signalAll();
-      }
-      int size = batch.size();
-      batch.clear();
-      if (spare == null) {
-        spare = batch;
-      }
-      if (event.shouldCommit()) {
-        event.slots = size;
-        event.bytes = bytes;
-        event.commit();
-      }
-    } finally {
-      lock.unlock();
-    }
-    if (failure != null) {
-      throw failure;
-    }
-  }
-
-  private void freeSlot(int slot, long residentBytes) {
-    allocator.free(slot, residentBytes);
-    if (waiters > 0) {
-      lock.lock();
-      try {
-        slotFreed.signalAll();
-      } finally {
-        lock.unlock();
-      }
-    }
-  }
-
-  private long slotAddress(int slot) {
-    return base + slot * stride;
-  }
-
-  private static long roundUp(long bytes, long page) {
-    return (bytes + page - 1) & -page;
+    returns.decommitAndFree(slot, cutoff);
   }
 
   /**
@@ -781,6 +479,7 @@ public final class MemoryPool implements AutoCloseable {
     int maxUnusedWarmSlots = -1; // -1: as many as slots
     int decommitBatchSize = 1;
     boolean pagemapScan = true;
+    boolean threadConfined;
 
     Builder() {}
 
@@ -837,6 +536,18 @@ public final class MemoryPool implements AutoCloseable {
      */
     public Builder usePagemapScan(boolean usePagemapScan) {
       this.pagemapScan = usePagemapScan;
+      return this;
+    }
+
+    /**
+     * Whether each lease's segments are confined to the thread that allocated it (default false:
+     * shared, usable from any thread). Confined leases close much faster, as closing a shared arena
+     * makes every JVM thread pass a handshake (tens of microseconds on a busy machine), but their
+     * segments throw {@link WrongThreadException} on any other thread, and only that thread may
+     * {@link PooledMemory#close()} them. Suits a runtime that runs each instance on one thread.
+     */
+    public Builder threadConfined(boolean threadConfined) {
+      this.threadConfined = threadConfined;
       return this;
     }
 

@@ -22,7 +22,9 @@ import java.lang.foreign.MemorySegment;
  * grow} and {@code close} may be called from any thread and are atomic with respect to each other.
  * Writes made through the segments before {@code close} happen-before the slot's reset. {@code
  * close} throws {@link IllegalStateException} and leaves the lease open if a native call still uses
- * one of its segments.
+ * one of its segments. In a pool built with {@link MemoryPool.Builder#threadConfined(boolean)
+ * threadConfined(true)} the segments and {@code close} belong to the allocating thread alone; other
+ * threads get {@link WrongThreadException}.
  */
 // Restricted FFM methods (downcalls, reinterpret) are the point of this layer: callers grant
 // native access to the module (or ALL-UNNAMED on the class path).
@@ -57,14 +59,15 @@ public final class PooledMemory implements AutoCloseable {
       MemoryImage image,
       boolean reused,
       long address,
-      long byteSize) {
+      long byteSize,
+      boolean threadConfined) {
     this.pool = pool;
     this.slot = slot;
     this.key = key;
     this.image = image;
     this.reused = reused;
     this.address = address;
-    this.arena = Arena.ofShared();
+    this.arena = threadConfined ? Arena.ofConfined() : Arena.ofShared();
     this.segment = MemorySegment.ofAddress(address).reinterpret(byteSize, arena, null);
   }
 
@@ -159,6 +162,7 @@ public final class PooledMemory implements AutoCloseable {
    *
    * @throws IllegalStateException if a native call still holds one of this lease's segments (the
    *     lease stays open)
+   * @throws WrongThreadException if the lease is thread-confined to another thread (it stays open)
    */
   @Override
   public void close() {

@@ -128,4 +128,28 @@ class PooledMemoryTest {
       }
     }
   }
+
+  @Test
+  void threadConfinedLease_isUsableOnItsThreadOnly_andBlocksPoolCloseFromElsewhere()
+      throws Exception {
+    MemoryPool pool =
+        MemoryPool.builder().slots(1).maxMemoryBytes(4 * PAGE).threadConfined(true).build();
+    PooledMemory memory = pool.allocate("k", null, PAGE);
+    MemorySegment segment = memory.segment();
+    segment.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
+    CompletableFuture<Byte> read =
+        CompletableFuture.supplyAsync(() -> segment.get(ValueLayout.JAVA_BYTE, 0));
+    assertThatThrownBy(read::get).hasCauseInstanceOf(WrongThreadException.class);
+    CompletableFuture<Void> closeElsewhere = CompletableFuture.runAsync(pool::close);
+    assertThatThrownBy(closeElsewhere::get)
+        .hasCauseInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("close the leases first");
+    assertThat(segment.get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 1); // still mapped
+    memory.close();
+    assertThatThrownBy(() -> segment.get(ValueLayout.JAVA_BYTE, 0))
+        .isInstanceOf(IllegalStateException.class);
+    pool.close();
+    assertThatThrownBy(() -> pool.allocate("k", null, PAGE))
+        .isInstanceOf(IllegalStateException.class);
+  }
 }
