@@ -23,8 +23,9 @@ import java.util.function.Consumer;
  *       affinity hit that maps nothing.
  * </ul>
  *
- * <p>A plain timed loop after a warm-up, not JMH: good for ratios on a quiet machine, not for
- * publication (the JMH benchmarks in {@code slotpool-bench} are). Not thread-safe.
+ * <p>The pools are thread-confined and keep 1 MiB resident per slot, the settings for one instance
+ * per request. A plain timed loop after a warm-up, not JMH: good for ratios on a quiet machine, not
+ * for publication (the JMH benchmarks in {@code slotpool-bench} are). Not thread-safe.
  *
  * <pre>{@code
  * var bench = InstantiationBenchmark.of(Files.readAllBytes(path), "run", b -> {});
@@ -105,7 +106,13 @@ public final class InstantiationBenchmark {
       loop(warmup, this::defaultRoundTrip);
       return time(mode, measurement, this::defaultRoundTrip);
     }
-    try (var pool = WasmInstancePool.builder().slots(1).maxMemoryBytes(maxMemoryBytes).build()) {
+    try (var pool =
+        WasmInstancePool.builder()
+            .slots(1)
+            .maxMemoryBytes(maxMemoryBytes)
+            .keepResidentBytes(1 << 20)
+            .threadConfined(true)
+            .build()) {
       Runnable trip =
           (mode == Mode.POOLED_WARM)
               ? () -> pooledRoundTrip(pool, module)

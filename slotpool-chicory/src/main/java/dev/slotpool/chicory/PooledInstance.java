@@ -2,8 +2,6 @@ package dev.slotpool.chicory;
 
 import com.dylibso.chicory.runtime.Instance;
 import dev.slotpool.chicory.internal.PooledLinearMemory;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
 /**
  * A Chicory {@link Instance} whose linear memories are leased from a {@link WasmInstancePool}.
@@ -16,23 +14,13 @@ import java.lang.invoke.VarHandle;
  * cheap.
  *
  * <p>Not thread-safe, like the {@code Instance} it wraps: use it from one thread at a time, and
- * close it after its last call returns. Closing twice is harmless.
+ * close it after its last call returns; from a thread-confined pool, that one thread must be the
+ * one that instantiated it. Closing twice is harmless.
  */
 public final class PooledInstance implements AutoCloseable {
-  private static final VarHandle CLOSED;
-
-  static {
-    try {
-      CLOSED = MethodHandles.lookup().findVarHandle(PooledInstance.class, "closed", boolean.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
-
   private final Instance instance;
   private final PooledLinearMemory[] memories;
 
-  @SuppressWarnings("unused") // accessed through CLOSED
   private volatile boolean closed;
 
   PooledInstance(Instance instance, PooledLinearMemory[] memories) {
@@ -63,10 +51,16 @@ public final class PooledInstance implements AutoCloseable {
     return closed;
   }
 
-  /** Returns the memories to the pool; afterwards the instance's memories throw on access. */
+  /**
+   * Returns the memories to the pool; afterwards the instance's memories throw on access.
+   *
+   * @throws WrongThreadException if the pool is {@linkplain WasmInstancePool.Builder#threadConfined
+   *     thread-confined} and this is not the thread that instantiated: nothing is released, and the
+   *     owning thread can still close it
+   */
   @Override
-  public void close() {
-    if (!CLOSED.compareAndSet(this, false, true)) {
+  public synchronized void close() {
+    if (closed) {
       return;
     }
     RuntimeException failure = null;
@@ -84,5 +78,6 @@ public final class PooledInstance implements AutoCloseable {
     if (failure != null) {
       throw failure;
     }
+    closed = true;
   }
 }

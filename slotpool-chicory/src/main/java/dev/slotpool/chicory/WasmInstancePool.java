@@ -35,8 +35,10 @@ import java.util.function.Consumer;
  * instantiated, and shared memories (the threads proposal) are refused.
  *
  * <p>Thread-safe: any thread may instantiate, purge and read stats at any time; each {@link
- * PooledInstance} is then used by one thread at a time. {@link #close()} must not race with
- * instances in use (their memories throw afterwards).
+ * PooledInstance} is then used by one thread at a time (by the instantiating thread alone if the
+ * pool is {@linkplain Builder#threadConfined thread-confined}, the fast setting for one instance
+ * per request). {@link #close()} must not race with instances in use (their memories throw
+ * afterwards).
  */
 /*
  * Implementation notes
@@ -273,6 +275,19 @@ public final class WasmInstancePool implements AutoCloseable {
     /** Whether resets use {@code PAGEMAP_SCAN} where the kernel has it. */
     public Builder usePagemapScan(boolean usePagemapScan) {
       memory.usePagemapScan(usePagemapScan);
+      return this;
+    }
+
+    /**
+     * Whether each instance's memories are confined to the thread that instantiated it (default
+     * false). Confined memories are much faster to return to the pool, since closing a shared one
+     * makes every JVM thread pass a handshake, which costs more than the rest of a warm
+     * instantiation; but only that thread may then run the instance and close it (others get {@link
+     * WrongThreadException}). The right choice for one instance per request on one (possibly
+     * virtual) thread.
+     */
+    public Builder threadConfined(boolean threadConfined) {
+      memory.threadConfined(threadConfined);
       return this;
     }
 

@@ -12,7 +12,7 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * What one user of a slot leaves behind is invisible to the next: the same module sees its pristine
@@ -25,11 +25,12 @@ class IsolationTest {
   private static final WasmModule A = parse(memops(2, 4, false));
   private static final WasmModule C = parse(dataModule(3, 70_000, bytes("module C's own data")));
 
-  private static WasmInstancePool onePool(long keepResidentBytes) {
+  private static WasmInstancePool onePool(long keepResidentBytes, boolean threadConfined) {
     return WasmInstancePool.builder()
         .slots(1)
         .maxMemoryBytes(1 << 20)
         .keepResidentBytes(keepResidentBytes)
+        .threadConfined(threadConfined)
         .build();
   }
 
@@ -52,9 +53,10 @@ class IsolationTest {
   }
 
   @ParameterizedTest
-  @ValueSource(longs = {0, 64 * 1024, 1 << 20})
-  void sameModule_afterADirtyUser_seesPristineDataSegments(long keepResidentBytes) {
-    try (var pool = onePool(keepResidentBytes)) {
+  @CsvSource({"0,false", "65536,false", "1048576,false", "0,true", "1048576,true"})
+  void sameModule_afterADirtyUser_seesPristineDataSegments(
+      long keepResidentBytes, boolean threadConfined) {
+    try (var pool = onePool(keepResidentBytes, threadConfined)) {
       int slot;
       try (var a = pool.instantiate(A)) {
         slot = a.slot();
@@ -72,9 +74,10 @@ class IsolationTest {
   }
 
   @ParameterizedTest
-  @ValueSource(longs = {0, 64 * 1024, 1 << 20})
-  void otherModule_inTheSameSlot_seesNoneOfTheFormerUsersBytes(long keepResidentBytes) {
-    try (var pool = onePool(keepResidentBytes)) {
+  @CsvSource({"0,false", "65536,false", "1048576,false", "0,true", "1048576,true"})
+  void otherModule_inTheSameSlot_seesNoneOfTheFormerUsersBytes(
+      long keepResidentBytes, boolean threadConfined) {
+    try (var pool = onePool(keepResidentBytes, threadConfined)) {
       int slot;
       try (var a = pool.instantiate(A)) {
         slot = a.slot();
@@ -90,10 +93,11 @@ class IsolationTest {
   }
 
   @ParameterizedTest
-  @ValueSource(longs = {0, 64 * 1024})
-  void sameBytesParsedTwice_areTwoModules_andStillIsolated(long keepResidentBytes) {
+  @CsvSource({"0,false", "65536,false", "0,true", "65536,true"})
+  void sameBytesParsedTwice_areTwoModules_andStillIsolated(
+      long keepResidentBytes, boolean threadConfined) {
     WasmModule again = parse(memops(2, 4, false));
-    try (var pool = onePool(keepResidentBytes)) {
+    try (var pool = onePool(keepResidentBytes, threadConfined)) {
       try (var a = pool.instantiate(A)) {
         dirty(a.instance());
       }
@@ -105,9 +109,10 @@ class IsolationTest {
   }
 
   @ParameterizedTest
-  @ValueSource(longs = {0, 64 * 1024})
-  void closedInstance_throwsOnEveryAccess_andNeverSeesTheNextUser(long keepResidentBytes) {
-    try (var pool = onePool(keepResidentBytes)) {
+  @CsvSource({"0,false", "65536,false", "0,true", "65536,true"})
+  void closedInstance_throwsOnEveryAccess_andNeverSeesTheNextUser(
+      long keepResidentBytes, boolean threadConfined) {
+    try (var pool = onePool(keepResidentBytes, threadConfined)) {
       var a = pool.instantiate(A);
       Instance stale = a.instance();
       Memory staleMemory = stale.memory();

@@ -193,6 +193,30 @@ class WasmInstancePoolTest {
   }
 
   @Test
+  void threadConfined_otherThreadCanNeitherUseNorClose_ownerStillCan() throws Exception {
+    try (var confined =
+        WasmInstancePool.builder().slots(1).maxMemoryBytes(1 << 20).threadConfined(true).build()) {
+      var pooled = confined.instantiate(DATA);
+      Throwable[] seen = new Throwable[2];
+      Thread other =
+          new Thread(
+              () -> {
+                seen[0] = catchThrowable(() -> pooled.instance().memory().read(100_000));
+                seen[1] = catchThrowable(pooled::close);
+              });
+      other.start();
+      other.join();
+      assertThat(seen[0]).isInstanceOf(WrongThreadException.class);
+      assertThat(seen[1]).isInstanceOf(WrongThreadException.class);
+      assertThat(pooled.isClosed()).isFalse();
+      assertThat(pooled.instance().export("run").apply(100_000)[0]).isEqualTo('s');
+      pooled.close();
+      assertThat(pooled.isClosed()).isTrue();
+      assertThat(confined.stats().inUse()).isZero();
+    }
+  }
+
+  @Test
   void arguments_null_areRejected() {
     assertThatThrownBy(() -> pool.instantiate(null)).isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> pool.instantiate(MEMOPS, null))

@@ -33,9 +33,14 @@ import org.openjdk.jmh.annotations.Warmup;
  *       that held the other module (and the release before it resets the pages touched);
  *   <li>{@code pooledWarm}: the same module every time: a warm affinity hit that maps nothing and
  *       copies nothing;
+ *   <li>{@code pooledWarmShared}: as {@code pooledWarm} in a pool that is not thread-confined,
+ *       whose every release closes a shared arena (a JVM-wide thread handshake);
  *   <li>{@code chicorySetupOnly}: the same export in a module with no memory, instantiated by
  *       Chicory: the part of every variant that is Chicory's own instance setup and call.
  * </ul>
+ *
+ * <p>Pools have one slot, keep 1 MiB resident and, but for {@code pooledWarmShared}, are
+ * thread-confined: the settings for one instance per request.
  *
  * <p>Run: {@code java -jar slotpool-bench/target/benchmarks.jar ChicoryInstantiationBenchmark}
  * (quick look: add {@code -f 1 -wi 2 -i 3 -w 1s -r 1s}; allocation: {@code -prof gc}).
@@ -58,6 +63,7 @@ public class ChicoryInstantiationBenchmark {
   private WasmModule noMemory;
   private WasmInstancePool warmPool;
   private WasmInstancePool coldPool;
+  private WasmInstancePool sharedPool;
   private boolean flip;
 
   @Setup(Level.Trial)
@@ -67,15 +73,17 @@ public class ChicoryInstantiationBenchmark {
     twin = Parser.parse(wasm);
     noMemory = Parser.parse(BenchModules.withoutMemory());
     // 1 MiB kept resident: the pages a request touches near the start of memory stay mapped.
-    warmPool = pool();
-    coldPool = pool();
+    warmPool = pool(true);
+    coldPool = pool(true);
+    sharedPool = pool(false);
   }
 
-  private static WasmInstancePool pool() {
+  private static WasmInstancePool pool(boolean threadConfined) {
     return WasmInstancePool.builder()
         .slots(1)
         .maxMemoryBytes(16 << 20)
         .keepResidentBytes(1 << 20)
+        .threadConfined(threadConfined)
         .build();
   }
 
@@ -83,6 +91,7 @@ public class ChicoryInstantiationBenchmark {
   public void tearDown() {
     warmPool.close();
     coldPool.close();
+    sharedPool.close();
   }
 
   @Benchmark
@@ -102,6 +111,13 @@ public class ChicoryInstantiationBenchmark {
   @Benchmark
   public long pooledWarm() {
     try (PooledInstance pooled = warmPool.instantiate(module)) {
+      return pooled.instance().export("run").apply(ADDRESS)[0];
+    }
+  }
+
+  @Benchmark
+  public long pooledWarmShared() {
+    try (PooledInstance pooled = sharedPool.instantiate(module)) {
       return pooled.instance().export("run").apply(ADDRESS)[0];
     }
   }

@@ -29,7 +29,9 @@ import java.util.function.Function;
  * {@link IllegalStateException}: a stale instance never sees the slot's next user.
  *
  * <p>Not thread-safe, like the non-shared memories it replaces: one thread runs the instance at a
- * time, and {@code release} happens after its last call. Shared memories are not pooled.
+ * time, and {@code release} happens after its last call. Shared memories are not pooled. From a
+ * thread-confined pool, only the allocating thread may touch or release the memory (others get
+ * {@link WrongThreadException} from the segment).
  */
 /*
  * Implementation notes
@@ -102,13 +104,20 @@ public final class PooledLinearMemory implements Memory {
     return lease;
   }
 
-  /** Makes every later access throw and returns the slot to the pool; idempotent. */
+  /**
+   * Returns the slot to the pool and makes every later access throw; idempotent. If the lease
+   * refuses to close (a thread-confined lease closed from another thread), nothing changes and the
+   * exception propagates, so that the owner can still close it.
+   */
   public void release() {
+    if (state == CLOSED) {
+      return;
+    }
+    lease.close();
     state = CLOSED;
     seg = MemorySegment.NULL;
     slot = MemorySegment.NULL;
     dataSegments = null;
-    lease.close();
   }
 
   // ---------------------------------------------------------------------------------------------
