@@ -22,8 +22,10 @@ import java.util.function.Function;
  * A Chicory {@link Memory} whose bytes live in a {@link PooledMemory} slot: little-endian loads and
  * stores of every width straight on the slot's segment, bulk operations, passive segments, and
  * {@code memory.grow} in place up to the smaller of the module's maximum and the pool's {@code
- * maxMemoryBytes}. Out-of-bounds accesses trap with the same {@link WasmRuntimeException} (and
- * message) as Chicory's {@code ByteArrayMemory}, and a failed {@code grow} returns -1 as it does.
+ * maxMemoryBytes}. Out-of-bounds accesses trap exactly where Chicory's {@code ByteArrayMemory}
+ * traps, with the same {@link WasmRuntimeException} and message (but for the address it names when
+ * an access straddles a page: Chicory names the first bad byte, this memory the access), and a
+ * refused {@code grow} returns -1 as it does.
  *
  * <p>Once {@link #release() released} (its {@code PooledInstance} closed), every access throws
  * {@link IllegalStateException}: a stale instance never sees the slot's next user.
@@ -49,6 +51,8 @@ import java.util.function.Function;
  *   LIVE   `seg` is the slot; everything is a plain segment access.
  *   CLOSED `seg` stays NULL for good; the lease has been closed, so even a segment that leaked
  *          out of this class throws on access.
+ *
+ * Invariant: seg != NULL iff state == LIVE, and then seg == slot, the lease's current segment.
  *
  * Traps. A fast-path access that fails (IndexOutOfBoundsException from the segment's bounds check,
  * or IllegalStateException from a closed arena) calls `activate`, which promotes FRESH to LIVE,
