@@ -145,7 +145,15 @@ public final class MemoryPool implements AutoCloseable {
     if (image != null) {
       image.acquire();
     }
-    int slot = tryAlloc(key);
+    int slot;
+    try {
+      slot = tryAlloc(key);
+    } catch (RuntimeException e) {
+      if (image != null) {
+        image.release();
+      }
+      throw e;
+    }
     if (slot == AffinityAllocator.NO_SLOT) {
       if (image != null) {
         image.release();

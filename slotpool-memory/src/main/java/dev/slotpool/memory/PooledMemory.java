@@ -2,6 +2,8 @@ package dev.slotpool.memory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * One lease of a {@link MemoryPool} slot: a linear memory that starts with its image's contents
@@ -38,6 +40,9 @@ public final class PooledMemory implements AutoCloseable {
    * segment of the lease, held by whatever thread, inaccessible before the pool touches the slot
    * again. grow() reinterprets the same address with a larger size in the same arena.
    *
+   * Each segment's cleanup action refers to the pool (pinPool), so an unclosed segment keeps the
+   * pool reachable and its cleaner can never unmap memory that a segment still reaches.
+   *
    * State changes happen under `this`; the pool's reset runs after the arena is closed and outside
    * the lock. Invariant: closed implies !arena.scope().isAlive().
    */
@@ -68,7 +73,7 @@ public final class PooledMemory implements AutoCloseable {
     this.reused = reused;
     this.address = address;
     this.arena = threadConfined ? Arena.ofConfined() : Arena.ofShared();
-    this.segment = MemorySegment.ofAddress(address).reinterpret(byteSize, arena, null);
+    this.segment = MemorySegment.ofAddress(address).reinterpret(byteSize, arena, pinPool());
   }
 
   /**
@@ -122,7 +127,7 @@ public final class PooledMemory implements AutoCloseable {
       return current;
     }
     pool.makeAccessible(slot, newBytes);
-    MemorySegment grown = MemorySegment.ofAddress(address).reinterpret(newBytes, arena, null);
+    MemorySegment grown = MemorySegment.ofAddress(address).reinterpret(newBytes, arena, pinPool());
     segment = grown;
     return grown;
   }
@@ -191,6 +196,16 @@ public final class PooledMemory implements AutoCloseable {
         + ", byteSize="
         + segment.byteSize()
         + (closed ? ", closed]" : "]");
+  }
+
+  /**
+   * A no-op cleanup action that refers to the pool. The arena keeps its cleanup actions until it
+   * closes, and every segment keeps its arena, so a segment that outlives every reference to its
+   * lease and pool still keeps the pool, and so its reservation, from the cleaner.
+   */
+  private Consumer<MemorySegment> pinPool() {
+    MemoryPool pinned = pool;
+    return segment -> Objects.requireNonNull(pinned);
   }
 
   private IllegalStateException closedException() {

@@ -152,4 +152,24 @@ class PooledMemoryTest {
     assertThatThrownBy(() -> pool.allocate("k", null, PAGE))
         .isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void segment_keepsItsPoolReachable_soTheCleanerNeverUnmapsUnderIt() throws Exception {
+    MemorySegment segment = leakedSegment();
+    for (int i = 0; i < 5; i++) {
+      System.gc();
+      Thread.sleep(20);
+    }
+    segment.fill((byte) 3); // would crash the JVM if the reservation had been unmapped
+    assertThat(segment.get(ValueLayout.JAVA_BYTE, PAGE - 1)).isEqualTo((byte) 3);
+  }
+
+  private static MemorySegment leakedSegment() {
+    return MemoryPool.builder()
+        .slots(1)
+        .maxMemoryBytes(PAGE)
+        .build()
+        .allocate("k", null, PAGE)
+        .segment();
+  }
 }
