@@ -6,17 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.WasmModule;
-import dev.slotpool.chicory.example.PooledChicory;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The way a service uses the pool: one instance per request (instantiate, call, close), with
@@ -58,25 +51,5 @@ class ServiceLoopTest {
       assertThat(stats.inUse()).isZero();
       assertThat(stats.affinityHits()).as("hot module's warm slot").isGreaterThan(200);
     }
-  }
-
-  @Test
-  void readmeExample_printsWhatTheReadmeShows(@TempDir Path dir) throws Exception {
-    Path wasm = dir.resolve("checksum.wasm");
-    Files.write(wasm, checksumModule("Hi"));
-    var out = new ByteArrayOutputStream();
-    PrintStream original = System.out;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    try {
-      PooledChicory.main(new String[] {wasm.toString()});
-    } finally {
-      System.setOut(original);
-    }
-    assertThat(out.toString(StandardCharsets.UTF_8).lines())
-        .containsExactly(
-            "hello -> 532 (cold slot)",
-            "pooled -> 643 (warm slot)",
-            "world -> 552 (warm slot)",
-            "affinity hits: 2");
   }
 }
