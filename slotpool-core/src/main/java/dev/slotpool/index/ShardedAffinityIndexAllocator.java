@@ -35,18 +35,23 @@ import java.util.Set;
  *       #unusedBytesResident()} are atomic snapshots.
  * </ul>
  *
- * <p>What it relaxes, only when calls overlap:
+ * <p>What it relaxes, only when calls overlap and only with more than one stripe (with one stripe
+ * it is linearizable to the exact allocator):
  *
  * <ul>
  *   <li>the choice between a cold slot and an eviction compares {@code maxUnusedWarmSlots} with a
  *       sum of per-stripe warm counts read one after the other, which may be off by the number of
  *       frees and warm allocations running at that moment;
- *   <li>an allocation that misses and then evicts from another stripe has released its key's stripe
- *       by then, so a slot for its key freed in that window goes unused by it (the call is still
- *       counted as a miss, and the slot stays warm for the next call);
- *   <li>an eviction that runs with frees of slots of another key or stripe is ordered by the moment
- *       each free took its stamp, not by when it returned.
+ *   <li>an allocation that must evict (or take a cold slot) scans the stripes without locking them;
+ *       if it finds nothing warm it takes a cold slot, even if a slot became warm in a stripe it
+ *       had already scanned;
+ *   <li>an allocation for a key that misses and then evicts from another stripe has released its
+ *       key's stripe by then, so a slot for its key freed in that window is not taken as an affine
+ *       hit (the call counts as a miss, and may take that very slot as an eviction);
+ *   <li>warm slots are ordered by the moment their free took its stamp, inside the call.
  * </ul>
+ *
+ * <p>Each relaxation changes which free slot a racing call gets, never whether a slot is free.
  *
  * <p>Thread-safe. Actions before {@link #free} of a slot happen-before whatever follows the
  * allocation that next returns it. Misuse (freeing a slot one does not hold) is detected as by the
@@ -200,22 +205,28 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
 
   @Override
   public int alloc(K key) {
-    if (key == null) {
+    int hash = key == null ? 0 : KeyTable.hash(key);
+    Stripe own;
+    if (key != null) {
+      own = stripes[stripeOf(hash)];
+    } else if (shards == 1) {
+      own = stripes[0]; // one stripe: its lock makes every call atomic, as in the exact allocator
+    } else {
       return allocUnaffine(null);
     }
-    int hash = KeyTable.hash(key);
-    Stripe st = stripes[stripeOf(hash)];
-    synchronized (st) {
-      int entry = st.keys.find(key, hash);
-      if (entry != NIL) {
-        int slot = st.keys.tail(entry);
-        unlinkWarm(st, slot, entry);
-        st.hits++;
-        markUsed(slot, key);
-        return slot;
+    synchronized (own) {
+      if (key != null) {
+        int entry = own.keys.find(key, hash);
+        if (entry != NIL) {
+          int slot = own.keys.tail(entry);
+          unlinkWarm(own, slot, entry);
+          own.hits++;
+          markUsed(slot, key);
+          return slot;
+        }
+        own.misses++;
       }
-      st.misses++;
-      int slot = allocInOwnStripe(st);
+      int slot = allocInOwnStripe(own);
       if (slot >= 0) {
         markUsed(slot, key);
         return slot;
