@@ -84,6 +84,13 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
    * the moment it is taken. The counter is the one contended write a free makes; see
    * SharedCounters.
    *
+   * Positions: the per-slot arrays are indexed by a position, not by the slot number: slot s sits
+   * in row s & 15 at column s >>> 4 (pos; slotAt inverts it with shifts, rows a power of two
+   * long). Cold slots go out in ascending order, so without this two threads' fresh slots are
+   * neighbours and every call of one writes cache lines the other is writing (a state, a key, a
+   * stamp and four links per slot); with it, slots handed out one after the other are a row
+   * apart. Inside the class every slot index is a position; the public methods translate.
+   *
    * Cold slots: nextCold advances by CAS, so cold slots go out in ascending order. A slot is
    * marked used (key written, then state with release) after it leaves its list or the counter;
    * a free that sees a cold state below nextCold waits for that mark. state is written only by
@@ -132,6 +139,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
   private final Stripe[] stripes;
   private final SharedCounters clock;
 
+  private final int rowShift;
   private final int[] state;
   private final Object[] slotKey;
   private final long[] resident;
@@ -188,14 +196,17 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
       stripes[i] = new Stripe(capacity);
     }
     clock = new SharedCounters();
-    state = new int[capacity];
-    slotKey = new Object[capacity];
-    resident = new long[capacity];
-    freedAt = new long[capacity];
-    warmPrev = new int[capacity];
-    warmNext = new int[capacity];
-    keyPrev = new int[capacity];
-    keyNext = new int[capacity];
+    int rows = (capacity + 15) >>> 4;
+    rowShift = Math.max(4, 32 - Integer.numberOfLeadingZeros(Math.max(1, rows) - 1));
+    int length = 16 << rowShift;
+    state = new int[length];
+    slotKey = new Object[length];
+    resident = new long[length];
+    freedAt = new long[length];
+    warmPrev = new int[length];
+    warmNext = new int[length];
+    keyPrev = new int[length];
+    keyNext = new int[length];
   }
 
   /** Four stripes per available processor, at most 64. */
@@ -212,7 +223,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
     } else if (shards == 1) {
       own = stripes[0]; // one stripe: its lock makes every call atomic, as in the exact allocator
     } else {
-      return allocUnaffine(null);
+      return slotAt(allocUnaffine(null));
     }
     synchronized (own) {
       if (key != null) {
@@ -222,20 +233,20 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
           unlinkWarm(own, slot, entry);
           own.hits++;
           markUsed(slot, key);
-          return slot;
+          return slotAt(slot);
         }
         own.misses++;
       }
       int slot = allocInOwnStripe(own);
       if (slot >= 0) {
         markUsed(slot, key);
-        return slot;
+        return slotAt(slot);
       }
       if (slot == FAILED) {
         return NO_SLOT;
       }
     }
-    return allocUnaffine(key);
+    return slotAt(allocUnaffine(key));
   }
 
   @Override
@@ -251,7 +262,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
       int slot = st.keys.tail(entry);
       unlinkWarm(st, slot, entry);
       markUsed(slot, null);
-      return slot;
+      return slotAt(slot);
     }
   }
 
@@ -261,17 +272,18 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
     if (bytesResident < 0) {
       throw new IllegalArgumentException("bytesResident: " + bytesResident + " (expected: >= 0)");
     }
+    final int p = pos(slot);
     for (; ; ) {
-      int s = (int) STATE.getAcquire(state, slot);
+      int s = (int) STATE.getAcquire(state, p);
       if (s == COLD && slot < clock.nextCold()) {
         Thread.onSpinWait(); // taken cold a moment ago, not yet marked used
         continue;
       }
-      Object key = slotKey[slot];
-      Stripe st = stripeFor(key, slot);
+      Object key = slotKey[p];
+      Stripe st = stripeFor(key, p);
       synchronized (st) {
-        s = (int) STATE.getAcquire(state, slot);
-        if (s == USED && slotKey[slot] != key) {
+        s = (int) STATE.getAcquire(state, p);
+        if (s == USED && slotKey[p] != key) {
           continue; // freed and reused by another key meanwhile: only a misuse gets here
         }
         if (s != USED) {
@@ -282,11 +294,11 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
         }
         long bytes = st.bytes;
         if (clock.bigStripes() == 0 && bytesResident <= bytesLimit - bytes) {
-          makeWarm(st, slot, key, bytesResident);
+          makeWarm(st, p, key, bytesResident);
           return;
         }
       }
-      freeLockingAll(0, slot, bytesResident);
+      freeLockingAll(0, slot, p, bytesResident);
       return;
     }
   }
@@ -352,7 +364,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
   private int allocInOwnStripe(Stripe own) {
     boolean coldFirst = warmCount() < maxUnusedWarmSlots;
     if (coldFirst) {
-      int slot = clock.takeCold(capacity);
+      int slot = takeCold();
       if (slot != NIL) {
         return slot;
       }
@@ -361,7 +373,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
     if (oldest == own) {
       return evictHead(own);
     }
-    int slot = oldest == null && !coldFirst ? clock.takeCold(capacity) : NIL;
+    int slot = oldest == null && !coldFirst ? takeCold() : NIL;
     if (slot == NIL && oldest == null && shards == 1) {
       failedAllocations++; // own is every stripe: the failure is exact here
       return FAILED;
@@ -373,7 +385,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
   private int allocUnaffine(K key) {
     boolean coldFirst = warmCount() < maxUnusedWarmSlots;
     if (coldFirst) {
-      int slot = clock.takeCold(capacity);
+      int slot = takeCold();
       if (slot != NIL) {
         markUsed(slot, key);
         return slot;
@@ -391,7 +403,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
       }
     }
     if (!coldFirst) {
-      int slot = clock.takeCold(capacity);
+      int slot = takeCold();
       if (slot != NIL) {
         markUsed(slot, key);
         return slot;
@@ -409,14 +421,14 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
     }
     int slot;
     if (warmCount() < maxUnusedWarmSlots) {
-      slot = clock.takeCold(capacity);
+      slot = takeCold();
       if (slot == NIL) {
         slot = evictOldestLocked();
       }
     } else {
       slot = evictOldestLocked();
       if (slot == NIL) {
-        slot = clock.takeCold(capacity);
+        slot = takeCold();
       }
     }
     if (slot == NIL) {
@@ -475,15 +487,15 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
 
   // ---- free ----
 
-  private void freeLockingAll(int i, int slot, long bytesResident) {
+  private void freeLockingAll(int i, int slot, int p, long bytesResident) {
     if (i < shards) {
       synchronized (stripes[i]) {
-        freeLockingAll(i + 1, slot, bytesResident);
+        freeLockingAll(i + 1, slot, p, bytesResident);
         return;
       }
     }
     int s;
-    while ((s = (int) STATE.getAcquire(state, slot)) == COLD && slot < clock.nextCold()) {
+    while ((s = (int) STATE.getAcquire(state, p)) == COLD && slot < clock.nextCold()) {
       Thread.onSpinWait(); // the cold taker needs no stripe
     }
     if (s != USED) {
@@ -501,10 +513,10 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
               + total
               + ")");
     }
-    Object key = slotKey[slot];
-    Stripe st = stripeFor(key, slot);
+    Object key = slotKey[p];
+    Stripe st = stripeFor(key, p);
     boolean wasBig = st.bytes > bytesLimit;
-    makeWarm(st, slot, key, bytesResident);
+    makeWarm(st, p, key, bytesResident);
     if (!wasBig && st.bytes > bytesLimit) {
       clock.addBigStripes(1);
     }
@@ -587,6 +599,23 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
     resident[slot] = 0;
   }
 
+  // ---- slot numbers and positions ----
+
+  /** The position of {@code slot} in the per-slot arrays. */
+  private int pos(int slot) {
+    return ((slot & 15) << rowShift) | (slot >>> 4);
+  }
+
+  /** The slot at position {@code p}; NIL and FAILED map to NO_SLOT. */
+  private int slotAt(int p) {
+    return p < 0 ? NO_SLOT : ((p & ((1 << rowShift) - 1)) << 4) | (p >>> rowShift);
+  }
+
+  private int takeCold() {
+    int slot = clock.takeCold(capacity);
+    return slot == NIL ? NIL : pos(slot);
+  }
+
   // ---- stripes ----
 
   private Stripe stripeFor(Object key, int slot) {
@@ -633,11 +662,12 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
   List<Integer> warmSlots() {
     List<Integer> out = new ArrayList<>();
     for (Stripe st : stripes) {
-      for (int s = st.warmHead; s != NIL; s = warmNext[s]) {
-        out.add(s);
+      for (int p = st.warmHead; p != NIL; p = warmNext[p]) {
+        out.add(p);
       }
     }
-    out.sort(Comparator.comparingLong(s -> freedAt[s]));
+    out.sort(Comparator.comparingLong(p -> freedAt[p]));
+    out.replaceAll(this::slotAt);
     return out;
   }
 
@@ -706,9 +736,11 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
     int nextCold = clock.nextCold();
     int used = 0;
     for (int s = 0; s < capacity; s++) {
-      used += state[s] == USED ? 1 : 0;
-      check(s < nextCold || state[s] == COLD, "slot %d >= nextCold %d is not cold", s, nextCold);
-      check(s >= nextCold || state[s] != COLD, "slot %d < nextCold %d is cold", s, nextCold);
+      int p = pos(s);
+      check(slotAt(p) == s, "slot %d at position %d maps back to %d", s, p, slotAt(p));
+      used += state[p] == USED ? 1 : 0;
+      check(s < nextCold || state[p] == COLD, "slot %d >= nextCold %d is not cold", s, nextCold);
+      check(s >= nextCold || state[p] != COLD, "slot %d < nextCold %d is cold", s, nextCold);
     }
     check(used == nextCold - warmTotal, "%d slots used, expected %d", used, nextCold - warmTotal);
   }
