@@ -142,6 +142,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
   private final int rowShift;
   private final int[] state;
   private final Object[] slotKey;
+  private final int[] keyHash;
   private final long[] resident;
   private final long[] freedAt;
   private final int[] warmPrev;
@@ -201,6 +202,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
     int length = 16 << rowShift;
     state = new int[length];
     slotKey = new Object[length];
+    keyHash = new int[length];
     resident = new long[length];
     freedAt = new long[length];
     warmPrev = new int[length];
@@ -223,7 +225,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
     } else if (shards == 1) {
       own = stripes[0]; // one stripe: its lock makes every call atomic, as in the exact allocator
     } else {
-      return slotAt(allocUnaffine(null));
+      return slotAt(allocUnaffine(null, 0));
     }
     synchronized (own) {
       if (key != null) {
@@ -232,21 +234,21 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
           int slot = own.keys.tail(entry);
           unlinkWarm(own, slot, entry);
           own.hits++;
-          markUsed(slot, key);
+          markUsed(slot, key, hash);
           return slotAt(slot);
         }
         own.misses++;
       }
       int slot = allocInOwnStripe(own);
       if (slot >= 0) {
-        markUsed(slot, key);
+        markUsed(slot, key, hash);
         return slotAt(slot);
       }
       if (slot == FAILED) {
         return NO_SLOT;
       }
     }
-    return slotAt(allocUnaffine(key));
+    return slotAt(allocUnaffine(key, hash));
   }
 
   @Override
@@ -261,7 +263,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
       }
       int slot = st.keys.tail(entry);
       unlinkWarm(st, slot, entry);
-      markUsed(slot, null);
+      markUsed(slot, null, 0);
       return slotAt(slot);
     }
   }
@@ -280,7 +282,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
         continue;
       }
       Object key = slotKey[p];
-      Stripe st = stripeFor(key, p);
+      Stripe st = stripeFor(key, keyHash[p], p);
       synchronized (st) {
         s = (int) STATE.getAcquire(state, p);
         if (s == USED && slotKey[p] != key) {
@@ -294,7 +296,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
         }
         long bytes = st.bytes;
         if (clock.bigStripes() == 0 && bytesResident <= bytesLimit - bytes) {
-          makeWarm(st, p, key, bytesResident);
+          makeWarm(st, p, key, keyHash[p], bytesResident);
           return;
         }
       }
@@ -382,12 +384,12 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
   }
 
   /** The allocation path that needs no stripe held: no key, or a key that has missed. */
-  private int allocUnaffine(K key) {
+  private int allocUnaffine(K key, int hash) {
     boolean coldFirst = warmCount() < maxUnusedWarmSlots;
     if (coldFirst) {
       int slot = takeCold();
       if (slot != NIL) {
-        markUsed(slot, key);
+        markUsed(slot, key, hash);
         return slot;
       }
     }
@@ -397,7 +399,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
         // its head is the least recently freed slot now.
         if (oldestStripe() == st) {
           int slot = evictHead(st);
-          markUsed(slot, key);
+          markUsed(slot, key, hash);
           return slot;
         }
       }
@@ -405,18 +407,18 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
     if (!coldFirst) {
       int slot = takeCold();
       if (slot != NIL) {
-        markUsed(slot, key);
+        markUsed(slot, key, hash);
         return slot;
       }
     }
-    return allocLockingAll(0, key);
+    return allocLockingAll(0, key, hash);
   }
 
   /** With every stripe locked: what the exact rules give after a miss, or a counted failure. */
-  private int allocLockingAll(int i, K key) {
+  private int allocLockingAll(int i, K key, int hash) {
     if (i < shards) {
       synchronized (stripes[i]) {
-        return allocLockingAll(i + 1, key);
+        return allocLockingAll(i + 1, key, hash);
       }
     }
     int slot;
@@ -435,7 +437,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
       failedAllocations++;
       return NO_SLOT;
     }
-    markUsed(slot, key);
+    markUsed(slot, key, hash);
     return slot;
   }
 
@@ -475,13 +477,14 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
   private int evictHead(Stripe st) {
     int slot = st.warmHead;
     Object key = slotKey[slot];
-    unlinkWarm(st, slot, key == null ? NIL : st.keys.find(key, KeyTable.hash(key)));
+    unlinkWarm(st, slot, key == null ? NIL : st.keys.find(key, keyHash[slot]));
     st.evictions++;
     return slot;
   }
 
-  private void markUsed(int slot, Object key) {
+  private void markUsed(int slot, Object key, int hash) {
     slotKey[slot] = key;
+    keyHash[slot] = hash;
     STATE.setRelease(state, slot, USED);
   }
 
@@ -514,16 +517,17 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
               + ")");
     }
     Object key = slotKey[p];
-    Stripe st = stripeFor(key, p);
+    int hash = keyHash[p];
+    Stripe st = stripeFor(key, hash, p);
     boolean wasBig = st.bytes > bytesLimit;
-    makeWarm(st, p, key, bytesResident);
+    makeWarm(st, p, key, hash, bytesResident);
     if (!wasBig && st.bytes > bytesLimit) {
       clock.addBigStripes(1);
     }
   }
 
   /** With {@code st} held: the used slot becomes its most recently freed warm slot. */
-  private void makeWarm(Stripe st, int slot, Object key, long bytesResident) {
+  private void makeWarm(Stripe st, int slot, Object key, int hash, long bytesResident) {
     st.bytes += bytesResident;
     resident[slot] = bytesResident;
     STAMP.setOpaque(freedAt, slot, clock.nextStamp());
@@ -539,12 +543,11 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
     st.warmTail = slot;
     st.setWarm(st.warm + 1);
     if (key != null) {
-      appendAffine(st, slot, key);
+      appendAffine(st, slot, key, hash);
     }
   }
 
-  private void appendAffine(Stripe st, int slot, Object key) {
-    int hash = KeyTable.hash(key);
+  private void appendAffine(Stripe st, int slot, Object key, int hash) {
     int entry = st.keys.find(key, hash);
     keyNext[slot] = NIL;
     if (entry == NIL) {
@@ -618,8 +621,9 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
 
   // ---- stripes ----
 
-  private Stripe stripeFor(Object key, int slot) {
-    return stripes[key == null ? stripeOf(slot * 0x9E3779B9) : stripeOf(KeyTable.hash(key))];
+  /** The stripe of a warm slot: its key's, by the key's spread hash, or one chosen by position. */
+  private Stripe stripeFor(Object key, int hash, int p) {
+    return stripes[key == null ? stripeOf(p * 0x9E3779B9) : stripeOf(hash)];
   }
 
   /** Maps a hash to {@code [0, shards)} by its high bits (Lemire's multiply-shift range map). */
@@ -698,7 +702,15 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
         check(state[s] == WARM, "slot %d on stripe %d's list is not warm", s, i);
         check(warmPrev[s] == prev, "slot %d: warmPrev %d, expected %d", s, warmPrev[s], prev);
         check(prev == NIL || freedAt[prev] < freedAt[s], "stripe %d not in stamp order", i);
-        check(stripeFor(slotKey[s], s) == st, "slot %d is warm in stripe %d, not its own", s, i);
+        check(
+            slotKey[s] == null || keyHash[s] == KeyTable.hash(slotKey[s]),
+            "slot %d: stale hash",
+            s);
+        check(
+            stripeFor(slotKey[s], keyHash[s], s) == st,
+            "slot %d is warm in stripe %d, not its own",
+            s,
+            i);
         check(++warm <= capacity, "stripe %d's list has a cycle", i);
         bytes += resident[s];
         keyedTotal += slotKey[s] != null ? 1 : 0;
