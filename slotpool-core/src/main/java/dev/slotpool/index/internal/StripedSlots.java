@@ -130,13 +130,21 @@ public final class StripedSlots {
     Stripe oldest = null;
     long oldestStamp = Long.MAX_VALUE;
     for (Stripe st : stripes) {
-      int head = st.warmHeadOpaque();
-      if (head != NIL) {
-        long stamp = (long) STAMP.getOpaque(freedAt, head);
-        if (stamp < oldestStamp) {
-          oldest = st;
-          oldestStamp = stamp;
+      int head = st.warmHeadAcquire();
+      long stamp = 0;
+      while (head != NIL) {
+        stamp = (long) STAMP.getAcquire(freedAt, head);
+        int again = st.warmHeadAcquire();
+        if (again == head) {
+          break;
         }
+        // The head moved while its stamp was read; had that slot been freed again since, the
+        // stamp would be too young and could hide an older head.
+        head = again;
+      }
+      if (head != NIL && stamp < oldestStamp) {
+        oldest = st;
+        oldestStamp = stamp;
       }
     }
     return oldest;
