@@ -30,7 +30,7 @@ import java.util.Set;
  *   <li>one warm budget, {@code maxUnusedWarmSlots}, for the whole allocator;
  *   <li>cold slots go out in ascending order; {@code NO_SLOT} means that every slot was in use at
  *       one instant during the call;
- *   <li>an eviction takes the slot that was least recently freed at one instant during the call;
+ *   <li>an eviction takes a warm slot with the oldest free stamp at one instant during the call;
  *   <li>{@link #stats()}, {@link #isEmpty()}, {@link #unusedWarmSlots()} and {@link
  *       #unusedBytesResident()} are atomic snapshots.
  * </ul>
@@ -48,7 +48,9 @@ import java.util.Set;
  *   <li>an allocation for a key that misses and then evicts from another stripe has released its
  *       key's stripe by then, so a slot for its key freed in that window is not taken as an affine
  *       hit (the call counts as a miss, and may take that very slot as an eviction);
- *   <li>warm slots are ordered by the moment their free took its stamp, inside the call.
+ *   <li>eviction order across threads is approximate: each thread's frees are stamped in its own
+ *       order exactly, and threads' clocks are kept within about 64 frees of each other (a free
+ *       stamped by a lagging thread counts as up to that much older than it is).
  * </ul>
  *
  * <p>Each relaxation changes which free slot a racing call gets, never whether a slot is free.
@@ -75,14 +77,15 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
    * doubling up to the capacity, so memory is O(capacity + keys) rather than O(shards x
    * capacity). An affine hit and a free lock one stripe.
    *
-   * Global order: every free takes a stamp from one counter (internal.SharedCounters, padded)
-   * while it holds its stripe, so each stripe's LRU list is sorted by stamp and the least recently freed
-   * warm slot is the stripe head with the smallest stamp. An eviction reads every head without
-   * locking (O(shards), miss path only), locks the stripe of the smallest, scans again, and takes
-   * that head if the stripe is still the oldest; otherwise it retries with the new pick. Head
-   * stamps only grow and new stamps are larger than every older one, so a validated head is the
-   * global least recently freed slot at the moment it is taken. The counter is the one contended write a free makes; see
-   * SharedCounters.
+   * Global order: every free stamps its slot while it holds its stripe (internal.SharedCounters:
+   * per-thread counters raised to the stripe's newest stamp and to a clock each thread publishes
+   * every 64 frees, so no cache line is written by every free of every thread). Each stripe's LRU
+   * list is sorted by stamp and the warm slot with the oldest stamp is the stripe head with the
+   * smallest. An eviction reads every head without locking (O(shards), miss path only; each head
+   * read twice around its stamp), locks the stripe of the smallest, scans again, and takes that
+   * head if the stripe is still the oldest; otherwise it retries with the new pick. From one
+   * thread the stamps follow the order of the frees, so eviction is exact LRU; across threads it
+   * is LRU up to the clocks' skew.
    *
    * Positions: the per-slot arrays are indexed by a position, not by the slot number: slot s sits
    * in row s & 15 at column s >>> 4 (pos; slotAt inverts it with shifts, rows a power of two

@@ -178,9 +178,9 @@ public final class StripedSlots {
   public void makeWarm(Stripe st, int slot, Object key, int hash, long bytesResident) {
     st.bytes += bytesResident;
     resident[slot] = bytesResident;
-    STAMP.setOpaque(freedAt, slot, clock.nextStamp());
-    STATE.setRelease(state, slot, WARM);
     int tail = st.warmTail;
+    STAMP.setOpaque(freedAt, slot, clock.nextStamp(tail == NIL ? 0 : freedAt[tail]));
+    STATE.setRelease(state, slot, WARM);
     warmPrev[slot] = tail;
     warmNext[slot] = NIL;
     if (tail == NIL) {
