@@ -181,7 +181,7 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
     }
     synchronized (lock) {
       if (state[slot] != USED) {
-        throw new IllegalStateException(notInUse(slot, state[slot]));
+        throw new IllegalStateException(notInUse(slot, state[slot] == WARM));
       }
       long total = unusedBytes + bytesResident;
       if (total < 0) {
@@ -352,8 +352,9 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
     slotKey[slot] = null;
   }
 
-  private String notInUse(int slot, byte s) {
-    return s == WARM
+  /** The message for a free of a slot that is not in use; shared with SimpleIndexAllocator. */
+  static String notInUse(int slot, boolean warm) {
+    return warm
         ? "slot " + slot + " is not in use (it is warm): was it freed twice?"
         : "slot " + slot + " is not in use (it was never allocated)";
   }
