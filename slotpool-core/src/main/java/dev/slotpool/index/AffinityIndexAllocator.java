@@ -45,18 +45,27 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
    * warm slot, and each key's list (keyPrev/keyNext) holds that key's warm slots in the same
    * order, with its head and tail kept in the KeyTable entry for the key. free appends to both;
    * an affine alloc takes the tail of the key's list, an eviction the head of the warm list, and
-   * either unlinks the slot from both lists in O(1). A key with no warm slot has no entry, so the
-   * table never holds more keys than the capacity and is sized once.
+   * either unlinks the slot from both lists in O(1).
+   *
+   * Emptied entry: a key whose last warm slot is taken keeps its table entry, with an empty list,
+   * as `emptied`, because the slot's holder usually frees it again for the same key soon (the
+   * hot alloc/free pair), and a removal (backward shift) plus an insertion per pair cost more
+   * than the rest of the pair. At most one entry is empty: when another key's list empties, or a
+   * new key must be inserted, the previous emptied entry is removed first. So the table holds at
+   * most as many keys as there are warm slots plus one, never more than the capacity (an insert
+   * drops the emptied entry first), is sized once, and keeps at most one key reachable that has
+   * no warm slot.
    *
    * slotKey[s] is the key a used slot was allocated for, then its affinity while warm; the
    * reference is kept while warm (it identifies the list) and cleared when the slot is taken, so
-   * the allocator does not keep stale keys reachable longer than their warm slots.
+   * apart from the one emptied entry the allocator does not keep stale keys reachable longer
+   * than their warm slots.
    *
    * Invariants (checked by checkInvariants):
    *   warmHead == NIL iff warmTail == NIL iff unusedWarm == 0;
    *   the warm list holds exactly the WARM slots, and unusedBytes is the sum of their resident[];
    *   every WARM slot with a key is on exactly that key's list, and every table entry's list is
-   *   non-empty;
+   *   non-empty except the one at emptied, if it is not NIL;
    *   inUse is the number of USED slots, and every slot >= nextCold is COLD.
    */
 
@@ -81,6 +90,7 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
   private final int[] keyNext;
   private final KeyTable keys;
 
+  private int emptied = NIL;
   private int warmHead = NIL;
   private int warmTail = NIL;
   private int nextCold;
@@ -128,8 +138,8 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
     synchronized (lock) {
       if (key != null) {
         int entry = keys.find(key, KeyTable.hash(key));
-        if (entry != NIL) {
-          int slot = keys.tail(entry);
+        int slot;
+        if (entry != NIL && (slot = keys.tail(entry)) != NIL) {
           unlinkWarm(slot, entry);
           affinityHits++;
           return markUsed(slot, key);
@@ -164,10 +174,10 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
     Objects.requireNonNull(key, "key");
     synchronized (lock) {
       int entry = keys.find(key, KeyTable.hash(key));
-      if (entry == NIL) {
+      int slot;
+      if (entry == NIL || (slot = keys.tail(entry)) == NIL) {
         return NO_SLOT;
       }
-      int slot = keys.tail(entry);
       unlinkWarm(slot, entry);
       return markUsed(slot, null);
     }
@@ -306,11 +316,21 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
     keyNext[slot] = NIL;
     if (entry == NIL) {
       keyPrev[slot] = NIL;
+      if (emptied != NIL) {
+        keys.remove(emptied);
+        emptied = NIL;
+      }
       keys.insert(key, hash, slot);
     } else {
       int tail = keys.tail(entry);
       keyPrev[slot] = tail;
-      keyNext[tail] = slot;
+      if (tail == NIL) {
+        // Only the emptied entry has an empty list: it is in use again.
+        keys.setHead(entry, slot);
+        emptied = NIL;
+      } else {
+        keyNext[tail] = slot;
+      }
       keys.setTail(entry, slot);
     }
   }
@@ -342,8 +362,12 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
       } else {
         keyPrev[next] = prev;
       }
-      if (keys.head(entry) == NIL) {
-        keys.remove(entry);
+      if (prev == NIL && next == NIL) {
+        // The key's list is now empty: keep its entry, drop the previous emptied one.
+        if (emptied != NIL) {
+          entry = keys.remove(emptied, entry);
+        }
+        emptied = entry;
       }
     }
     unusedWarm--;
@@ -377,7 +401,7 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
     synchronized (lock) {
       Set<Object> out = new HashSet<>();
       for (int i = 0; i < keys.length(); i++) {
-        if (keys.keyAt(i) != null) {
+        if (keys.keyAt(i) != null && keys.head(i) != NIL) {
           out.add(keys.keyAt(i));
         }
       }
@@ -418,7 +442,8 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
           continue;
         }
         check(keys.find(key, KeyTable.hash(key)) == i, "key %s not found at its entry", key);
-        check(keys.head(i) != NIL, "key %s has an empty list", key);
+        check(keys.head(i) != NIL || i == emptied, "key %s has an empty list", key);
+        check(i != emptied || keys.head(i) == NIL, "emptied entry %d holds a list", i);
         prev = NIL;
         for (int s = keys.head(i); s != NIL; s = keyNext[s]) {
           check(state[s] == WARM, "slot %d on %s's list is not warm", s, key);

@@ -98,6 +98,14 @@ public final class KeyTable {
 
   /** Removes the entry at {@code index}; other entries may move. */
   public void remove(int index) {
+    remove(index, NIL);
+  }
+
+  /**
+   * Removes the entry at {@code index} and returns where the entry that was at {@code watched} is
+   * now (other entries may move); {@code watched} may be {@link #NIL}.
+   */
+  public int remove(int index, int watched) {
     final Object[] keys = this.keys;
     final int mask = this.mask;
     int hole = index;
@@ -110,11 +118,15 @@ public final class KeyTable {
         hashes[hole] = hashes[j];
         heads[hole] = heads[j];
         tails[hole] = tails[j];
+        if (j == watched) {
+          watched = hole;
+        }
         hole = j;
       }
     }
     keys[hole] = null;
     size--;
+    return watched;
   }
 
   /** The number of keys in the table. */

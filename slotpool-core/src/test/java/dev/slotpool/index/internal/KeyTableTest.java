@@ -58,4 +58,26 @@ class KeyTableTest {
     assertThatThrownBy(() -> table.insert(2, KeyTable.hash(2), 2))
         .isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void removeWatched_reportsWhereTheWatchedEntryMoved() {
+    for (long seed = 0; seed < 200; seed++) {
+      SplittableRandom rnd = new SplittableRandom(seed);
+      int maxKeys = 2 + rnd.nextInt(10);
+      KeyTable table = new KeyTable(maxKeys);
+      for (int k = 0; k < maxKeys; k++) {
+        Colliding key = new Colliding(k);
+        table.insert(key, KeyTable.hash(key), k);
+      }
+      Colliding removed = new Colliding(rnd.nextInt(maxKeys));
+      Colliding watched = new Colliding((removed.id() + 1 + rnd.nextInt(maxKeys - 1)) % maxKeys);
+      int at =
+          table.remove(
+              table.find(removed, KeyTable.hash(removed)),
+              table.find(watched, KeyTable.hash(watched)));
+      assertThat(at).as("seed %d", seed).isEqualTo(table.find(watched, KeyTable.hash(watched)));
+      assertThat(table.head(at)).isEqualTo(watched.id());
+      assertThat(table.find(removed, KeyTable.hash(removed))).isEqualTo(KeyTable.NIL);
+    }
+  }
 }
