@@ -75,7 +75,9 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
    * list and one list per key through the shared link arrays (a warm slot is on one stripe's
    * lists only, and only that stripe's monitor touches its links), and a KeyTable that grows by
    * doubling up to the capacity, so memory is O(capacity + keys) rather than O(shards x
-   * capacity). An affine hit and a free lock one stripe.
+   * capacity). An affine hit and a free lock one stripe. As in the exact allocator, each stripe
+   * keeps the entry of the key whose list emptied last (Stripe.emptied), so a hot alloc/free pair
+   * does not remove and reinsert its key every time.
    *
    * Global order: every free stamps its slot while it holds its stripe (internal.SharedCounters:
    * per-thread counters raised to the stripe's newest stamp and to a clock each thread publishes
@@ -209,8 +211,8 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
     synchronized (own) {
       if (key != null) {
         int entry = own.keys.find(key, hash);
-        if (entry != NIL) {
-          int slot = own.keys.tail(entry);
+        int slot;
+        if (entry != NIL && (slot = own.keys.tail(entry)) != NIL) {
           slots.unlinkWarm(own, slot, entry);
           own.hits++;
           slots.markUsed(slot, key, hash);
@@ -237,10 +239,10 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
     Stripe st = stripes[slots.stripeOf(hash)];
     synchronized (st) {
       int entry = st.keys.find(key, hash);
-      if (entry == NIL) {
+      int slot;
+      if (entry == NIL || (slot = st.keys.tail(entry)) == NIL) {
         return NO_SLOT;
       }
-      int slot = st.keys.tail(entry);
       slots.unlinkWarm(st, slot, entry);
       slots.markUsed(slot, null, 0);
       return slots.slotAt(slot);

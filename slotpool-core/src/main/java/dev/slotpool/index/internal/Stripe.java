@@ -61,6 +61,12 @@ abstract class StripeFields extends StripePad {
   /** The stripe's keys with warm slots, each with its list's head and tail slot. */
   public KeyTable keys;
 
+  /**
+   * The one entry of {@link #keys} whose list is empty, kept for its key's next free, or NIL (as in
+   * AffinityIndexAllocator).
+   */
+  public int emptied = KeyTable.NIL;
+
   /** The least recently freed warm slot of the stripe, or {@link KeyTable#NIL}. */
   public int warmHead = KeyTable.NIL;
 

@@ -211,16 +211,27 @@ public final class StripedSlots {
   }
 
   private void appendAffine(Stripe st, int slot, Object key, int hash) {
-    int entry = st.keys.find(key, hash);
+    KeyTable keys = st.keys;
+    int entry = keys.find(key, hash);
     keyNext[slot] = NIL;
     if (entry == NIL) {
       keyPrev[slot] = NIL;
+      if (st.emptied != NIL) {
+        keys.remove(st.emptied);
+        st.emptied = NIL;
+      }
       st.insertKey(key, hash, slot);
     } else {
-      int tail = st.keys.tail(entry);
+      int tail = keys.tail(entry);
       keyPrev[slot] = tail;
-      keyNext[tail] = slot;
-      st.keys.setTail(entry, slot);
+      if (tail == NIL) {
+        // Only the stripe's emptied entry has an empty list: it is in use again.
+        keys.setHead(entry, slot);
+        st.emptied = NIL;
+      } else {
+        keyNext[tail] = slot;
+      }
+      keys.setTail(entry, slot);
     }
   }
 
@@ -252,8 +263,12 @@ public final class StripedSlots {
       } else {
         keyPrev[next] = prev;
       }
-      if (keys.head(entry) == NIL) {
-        keys.remove(entry);
+      if (prev == NIL && next == NIL) {
+        // The key's list is now empty: keep its entry, drop the stripe's previous emptied one.
+        if (st.emptied != NIL) {
+          entry = keys.remove(st.emptied, entry);
+        }
+        st.emptied = entry;
       }
     }
     st.setWarm(st.warm - 1);
@@ -285,7 +300,7 @@ public final class StripedSlots {
     Set<Object> out = new HashSet<>();
     for (Stripe st : stripes) {
       for (int i = 0; i < st.keys.length(); i++) {
-        if (st.keys.keyAt(i) != null) {
+        if (st.keys.keyAt(i) != null && st.keys.head(i) != NIL) {
           out.add(st.keys.keyAt(i));
         }
       }
@@ -333,7 +348,8 @@ public final class StripedSlots {
           continue;
         }
         check(keys.find(key, KeyTable.hash(key)) == e, "key %s not found at its entry", key);
-        check(keys.head(e) != NIL, "key %s has an empty list", key);
+        check(keys.head(e) != NIL || e == st.emptied, "key %s has an empty list", key);
+        check(e != st.emptied || keys.head(e) == NIL, "stripe %d: emptied entry holds a list", i);
         prev = NIL;
         for (int s = keys.head(e); s != NIL; s = keyNext[s]) {
           check(state[s] == WARM, "slot %d on %s's list is not warm", s, key);
