@@ -96,6 +96,17 @@ public final class Simulator {
    */
   public SimResult run(Policy.Kind kind, int maxWarm, long keepResident, AtomicLong progress) {
     Policy policy = kind.create(config.slots(), maxWarm, config.keys(), config.seed());
+    return run(kind, policy, maxWarm, keepResident, progress);
+  }
+
+  /**
+   * Runs a policy created by the caller, who may inspect it afterwards (tests compare the
+   * simulator's counts with the library allocator's own statistics).
+   *
+   * @param policy a fresh policy of {@code kind} with capacity {@code config().slots()}
+   */
+  public SimResult run(
+      Policy.Kind kind, Policy policy, int maxWarm, long keepResident, AtomicLong progress) {
     Shared shared = new Shared(config.slots());
     long kept = Math.min(config.bytesPerSlot(), keepResident);
     List<Worker> workers = new ArrayList<>();
