@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Example:",
+      "  slotpool tune --free-prob 0.55 --budget 8MiB",
       "  slotpool tune --workload zipf --skew 1.2 --slots 200 --keys 1000 --budget 256MiB"
     })
 final class TuneCommand implements Callable<Integer> {
@@ -63,11 +64,12 @@ final class TuneCommand implements Callable<Integer> {
       names = "--keep-resident",
       paramLabel = "SIZES",
       split = ",",
-      defaultValue = "0,64KiB,256KiB,1MiB",
+      defaultValue = "64KiB,256KiB,1MiB",
       converter = WorkloadOptions.SizeConverter.class,
       description =
-          "Keep-resident values to try; values above --bytes-per-slot count as it."
-              + " Default: ${DEFAULT-VALUE}.")
+          "Keep-resident values to try; values above --bytes-per-slot count as it. Add 0 to"
+              + " consider decommitting everything on free: warm slots then keep nothing"
+              + " resident, so any max-warm fits the budget. Default: ${DEFAULT-VALUE}.")
   List<Long> keepResident;
 
   @Option(
@@ -112,8 +114,22 @@ final class TuneCommand implements Callable<Integer> {
         printCurve(curve, best, out);
         out.println();
         if (best == null) {
+          SimResult smallest = curve.get(0);
+          for (SimResult r : curve) {
+            if (r.peakResidentBytes() < smallest.peakResidentBytes()) {
+              smallest = r;
+            }
+          }
           throw new BadInputException(
-              "--budget: no setting tried stays within " + Sizes.format(budget));
+              "--budget: no setting tried stays within "
+                  + Sizes.format(budget)
+                  + "; the smallest peak is "
+                  + Sizes.format(smallest.peakResidentBytes())
+                  + " at max-warm "
+                  + smallest.maxWarm()
+                  + ", keep-resident "
+                  + Sizes.format(smallest.keepResident())
+                  + " (expected: a larger --budget, or smaller --keep-resident values)");
         }
         out.printf(
             Locale.ROOT,

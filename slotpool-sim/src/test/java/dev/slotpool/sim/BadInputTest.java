@@ -98,6 +98,32 @@ class BadInputTest {
   }
 
   @Test
+  void tune_withNoSettingWithinBudget_saysWhatTheSmallestPeakWas() {
+    CommandRun run =
+        CommandRun.of(
+            "tune",
+            "--slots",
+            "32",
+            "--keys",
+            "50",
+            "--ops",
+            "5000",
+            "-m",
+            "0,4",
+            "--keep-resident",
+            "1MiB",
+            "--budget",
+            "1KiB");
+
+    assertThat(run.status()).as(run.toString()).isEqualTo(2);
+    assertThat(run.out()).contains("max-warm"); // the curve is still shown
+    assertThat(run.err().lines()).hasSize(1);
+    assertThat(run.err())
+        .startsWith("slotpool tune: --budget: no setting tried stays within 1 KiB;")
+        .contains("the smallest peak is ");
+  }
+
+  @Test
   void tuneAndBench_reportBadInputTheSameWay() {
     assertBadInput(CommandRun.of("tune", "--budget", "lots"), "slotpool tune: ", "not a size");
     assertBadInput(CommandRun.of("tune", "--slots", "-1"), "--slots: -1");

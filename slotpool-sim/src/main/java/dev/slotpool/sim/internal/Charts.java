@@ -1,5 +1,6 @@
 package dev.slotpool.sim.internal;
 
+import java.awt.Color;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * Draws a sweep as one chart: hit rate (left axis, solid lines) and peak resident memory of the
@@ -30,6 +32,15 @@ public final class Charts {
     /** A vector image. */
     SVG
   }
+
+  private static final Color[] PALETTE = {
+    new Color(0x1f77b4),
+    new Color(0xd62728),
+    new Color(0x2ca02c),
+    new Color(0xff7f0e),
+    new Color(0x9467bd),
+    new Color(0x8c564b)
+  };
 
   private Charts() {}
 
@@ -56,7 +67,8 @@ public final class Charts {
     chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
     chart.getStyler().setYAxisMin(0, 0.0);
     chart.getStyler().setYAxisMin(1, 0.0);
-    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    chart.getStyler().setChartBackgroundColor(Color.WHITE);
+    chart.getStyler().setMarkerSize(5);
 
     TreeSet<Integer> thresholds = new TreeSet<>();
     Map<String, List<SimResult>> byPolicy = new LinkedHashMap<>();
@@ -73,6 +85,7 @@ public final class Charts {
         thresholds.size() == 1
             ? new double[] {thresholds.first(), thresholds.first() + 1}
             : new double[] {thresholds.first(), thresholds.last()};
+    int colorIndex = 0;
     for (var entry : byPolicy.entrySet()) {
       List<SimResult> runs = entry.getValue();
       double[] x;
@@ -95,10 +108,18 @@ public final class Charts {
           resident[i] = runs.get(i).peakResidentBytes() / 1048576.0;
         }
       }
-      chart.addSeries(entry.getKey() + " hit rate", x, hit);
+      // One colour per policy: its hit rate solid, its memory dashed.
+      Color color = PALETTE[colorIndex++ % PALETTE.length];
+      XYSeries hits = chart.addSeries(entry.getKey() + " hit rate", x, hit);
+      hits.setLineColor(color);
+      hits.setMarkerColor(color);
+      hits.setMarker(SeriesMarkers.CIRCLE);
       XYSeries memory = chart.addSeries(entry.getKey() + " resident", x, resident);
       memory.setYAxisGroup(1);
       memory.setLineStyle(SeriesLines.DASH_DASH);
+      memory.setLineColor(color);
+      memory.setMarkerColor(color);
+      memory.setMarker(SeriesMarkers.NONE);
     }
     try (OutputStream out = Files.newOutputStream(file)) {
       switch (format) {

@@ -41,8 +41,16 @@ public final class Progress implements AutoCloseable {
     return new Progress(err, total, enabled);
   }
 
-  /** Whether stderr is a terminal a bar can be drawn on. */
+  /**
+   * Whether stderr is a terminal a bar can be drawn on. The launcher knows ({@code [ -t 2 ]}) and
+   * says so in the {@code slotpool.stderr.terminal} system property; without it, the console stands
+   * in (a terminal only if standard input and output are).
+   */
   public static boolean terminal() {
+    String told = System.getProperty("slotpool.stderr.terminal");
+    if (told != null) {
+      return Boolean.parseBoolean(told);
+    }
     var console = System.console();
     return console != null && console.isTerminal();
   }
