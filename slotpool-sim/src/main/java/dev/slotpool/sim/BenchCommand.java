@@ -52,9 +52,9 @@ final class BenchCommand implements Runnable {
         names = {"-p", "--policy"},
         paramLabel = "NAME",
         split = ",",
-        defaultValue = "affinity,simple",
+        defaultValue = "affinity,sharded,simple",
         description =
-            "Allocators to measure: affinity, simple, random, fifo."
+            "Allocators to measure: affinity, sharded, simple, random, fifo."
                 + " Default: ${DEFAULT-VALUE}.")
     List<String> policies;
 

@@ -42,8 +42,8 @@ import picocli.CommandLine.Spec;
     },
     footer = {
       "",
-      "Policies: affinity = AffinityIndexAllocator, simple = SimpleIndexAllocator (the library's"
-          + " classes), random and fifo = baselines.",
+      "Policies: affinity = AffinityIndexAllocator, sharded = ShardedAffinityIndexAllocator,"
+          + " simple = SimpleIndexAllocator (the library's classes); random and fifo = baselines.",
       "Hit rate: successful allocations that got a slot last used by the same key.",
       "Examples:",
       "  slotpool simulate --workload hotspot --max-warm 0,4,16,64 --policy affinity,random",
@@ -59,7 +59,7 @@ final class SimulateCommand implements Callable<Integer> {
       names = {"-p", "--policy"},
       paramLabel = "NAME",
       split = ",",
-      description = "Policies to run: affinity, simple, random, fifo. Default: all.")
+      description = "Policies to run: affinity, sharded, simple, random, fifo. Default: all.")
   List<String> policies;
 
   @Option(

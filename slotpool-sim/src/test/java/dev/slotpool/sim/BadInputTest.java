@@ -38,7 +38,8 @@ class BadInputTest {
         "--max-warm | 1,,2 | '1,,2' is not a threshold list",
         "--max-warm | -1 | -1 is negative",
         "--max-warm | 9..2 | '9..2' is not a range",
-        "--policy | lru | unknown policy 'lru' (expected one of: affinity, simple, random, fifo)",
+        "--policy | lru | unknown policy 'lru' (expected one of: affinity, sharded, simple, random,"
+            + " fifo)",
         "--format | xml | Invalid value for option '--format'",
         "--cost-cold | -5 | --cost-cold: -5.0 (expected",
       })

@@ -34,7 +34,7 @@ class SimulateCommandTest {
         .contains("zipf(s=1.0): 64 slots, 100 keys, 20,000 steps")
         .contains("policy", "max-warm", "hit rate", "evictions", "resident peak")
         .contains("Best hit rate: affinity");
-    for (String policy : List.of("affinity", "simple", "random", "fifo")) {
+    for (String policy : List.of("affinity", "sharded", "simple", "random", "fifo")) {
       assertThat(lines(run.out())).anyMatch(line -> line.startsWith(policy + " "));
     }
     assertThat(run.err()).isEmpty();
@@ -80,6 +80,19 @@ class SimulateCommandTest {
       assertThat(again.out()).as(workload).isEqualTo(first.out());
       assertThat(other.out()).as(workload).isNotEqualTo(first.out());
     }
+  }
+
+  @Test
+  void sharded_fromOneThread_makesTheExactAllocatorsChoices() {
+    CommandRun run = simulate("--format", "csv", "-w", "phased", "-p", "affinity,sharded");
+
+    List<String> rows = lines(run.out()).subList(1, lines(run.out()).size());
+    List<String> affinity = rows.stream().filter(r -> r.startsWith("affinity,")).toList();
+    List<String> sharded = rows.stream().filter(r -> r.startsWith("sharded,")).toList();
+    assertThat(affinity).hasSizeGreaterThan(3);
+    assertThat(sharded.stream().map(r -> r.substring("sharded".length())))
+        .containsExactlyElementsOf(
+            affinity.stream().map(r -> r.substring("affinity".length())).toList());
   }
 
   @Test

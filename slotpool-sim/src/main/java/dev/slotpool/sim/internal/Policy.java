@@ -2,6 +2,7 @@ package dev.slotpool.sim.internal;
 
 import dev.slotpool.index.AffinityAllocator;
 import dev.slotpool.index.AffinityIndexAllocator;
+import dev.slotpool.index.ShardedAffinityIndexAllocator;
 import dev.slotpool.index.SimpleIndexAllocator;
 import java.util.Arrays;
 import java.util.List;
@@ -31,6 +32,11 @@ public interface Policy {
   enum Kind {
     /** {@link AffinityIndexAllocator}: the exact affinity allocator. */
     AFFINITY(true, "AffinityIndexAllocator: the key's warm slot, else cold/LRU by max-warm"),
+    /**
+     * {@link ShardedAffinityIndexAllocator} with its default number of stripes: the concurrent
+     * allocator, which makes the exact allocator's choices when used from one thread.
+     */
+    SHARDED(true, "ShardedAffinityIndexAllocator: the concurrent allocator, striped by key"),
     /** {@link SimpleIndexAllocator}: no affinity, least recently freed first. */
     SIMPLE(false, "SimpleIndexAllocator: no affinity, least recently freed slot before cold"),
     /** Baseline: a uniformly random free slot, warm or cold. */
@@ -94,6 +100,9 @@ public interface Policy {
       return switch (this) {
         case AFFINITY ->
             new Keyed(new AffinityIndexAllocator<Integer>(capacity, maxWarm), keyObjects(keys));
+        case SHARDED ->
+            new Keyed(
+                new ShardedAffinityIndexAllocator<Integer>(capacity, maxWarm), keyObjects(keys));
         case SIMPLE -> new Simple(new SimpleIndexAllocator(capacity));
         case RANDOM -> new RandomFree(capacity, seed);
         case FIFO -> new Fifo(capacity);
