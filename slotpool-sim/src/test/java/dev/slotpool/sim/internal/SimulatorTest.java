@@ -6,6 +6,7 @@ import dev.slotpool.index.AffinityIndexAllocator;
 import dev.slotpool.index.AllocatorStats;
 import dev.slotpool.index.ShardedAffinityIndexAllocator;
 import dev.slotpool.index.SimpleIndexAllocator;
+import java.lang.management.ManagementFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -122,6 +123,28 @@ class SimulatorTest {
     assertThat(many.hitRate()).isGreaterThan(none.hitRate());
     assertThat(many.peakResidentBytes()).isGreaterThan(none.peakResidentBytes());
     assertThat(many.meanCostMicros()).isLessThan(none.meanCostMicros());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Policy.Kind.class)
+  void stepLoop_allocatesNothingPerStep(Policy.Kind kind) {
+    var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long id = Thread.currentThread().threadId();
+    for (String workload : new String[] {"uniform", "zipf", "hotspot", "phased"}) {
+      Simulator shortRun = new Simulator(config(workload, 64, 10_000, 1));
+      Simulator longRun = new Simulator(config(workload, 64, 1_000_000, 1));
+      shortRun.run(kind, 8, 100, new AtomicLong()); // warm up the code paths once
+
+      long before = threads.getThreadAllocatedBytes(id);
+      shortRun.run(kind, 8, 100, new AtomicLong());
+      long shortBytes = threads.getThreadAllocatedBytes(id) - before;
+      before = threads.getThreadAllocatedBytes(id);
+      longRun.run(kind, 8, 100, new AtomicLong());
+      long longBytes = threads.getThreadAllocatedBytes(id) - before;
+
+      // 990,000 more steps: even one byte per step would show as ~1 MB.
+      assertThat(longBytes - shortBytes).as(workload).isLessThan(64 * 1024);
+    }
   }
 
   @Test
