@@ -1,21 +1,24 @@
 package dev.slotpool.sim;
 
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code slotpool bench}: quick throughput figures; the subcommands say of what. */
 @Command(
     name = "bench",
+    header = "Quick timings of the allocators (JMH in slotpool-bench has the careful ones).",
     mixinStandardHelpOptions = true,
     description =
         "Quick timings of the allocators (slotpool-bench's JMH runs are the careful figures).",
     subcommands = {BenchIndexCommand.class})
-final class BenchCommand implements Runnable {
+final class BenchCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** Without a subcommand, shows the usage on stderr and exits with status 2. */
   @Override
-  public void run() {
-    throw new ParameterException(spec.commandLine(), "missing what to measure (expected: index)");
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return Slotpool.BAD_INPUT;
   }
 }

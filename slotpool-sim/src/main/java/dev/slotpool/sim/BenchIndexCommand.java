@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
 /** {@code slotpool bench index}: nanoseconds per step of each index allocator on a workload. */
 @Command(
     name = "index",
+    header = "Nanoseconds per alloc or free of each index allocator on a workload.",
     mixinStandardHelpOptions = true,
     sortOptions = false,
     usageHelpAutoWidth = true,

@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
 /** {@code slotpool simulate}: run a workload against each policy and threshold, report metrics. */
 @Command(
     name = "simulate",
+    header = "Simulate a workload against the real allocators: hit rate, evictions, memory.",
     mixinStandardHelpOptions = true,
     sortOptions = false,
     usageHelpAutoWidth = true,

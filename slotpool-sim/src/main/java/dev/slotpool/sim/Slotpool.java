@@ -2,9 +2,9 @@ package dev.slotpool.sim;
 
 import dev.slotpool.sim.internal.BadInputException;
 import java.io.PrintWriter;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })
-public final class Slotpool implements Runnable {
+public final class Slotpool implements Callable<Integer> {
   /** Exit status for bad input. */
   public static final int BAD_INPUT = 2;
 
@@ -38,10 +38,11 @@ public final class Slotpool implements Runnable {
 
   private Slotpool() {}
 
+  /** Without a command, shows the usage on stderr and exits with {@link #BAD_INPUT}. */
   @Override
-  public void run() {
-    throw new ParameterException(
-        spec.commandLine(), "missing command (expected: simulate, tune, bench or help)");
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return BAD_INPUT;
   }
 
   /** Runs the command and exits with its status. */

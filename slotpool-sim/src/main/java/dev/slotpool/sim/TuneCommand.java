@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
 /** {@code slotpool tune}: the best max-warm and keep-resident for a workload within a budget. */
 @Command(
     name = "tune",
+    header = "Find the max-warm and keep-resident with the best hit rate within a memory budget.",
     mixinStandardHelpOptions = true,
     sortOptions = false,
     usageHelpAutoWidth = true,

@@ -57,9 +57,13 @@ class BadInputTest {
   }
 
   @Test
-  void missingCommand() {
-    assertBadInput(CommandRun.of(), "missing command");
-    assertBadInput(CommandRun.of("bench"), "missing what to measure");
+  void missingCommand_showsTheUsageOnStderr() {
+    for (String[] args : new String[][] {{}, {"bench"}}) {
+      CommandRun run = CommandRun.of(args);
+      assertThat(run.status()).as(run.toString()).isEqualTo(2);
+      assertThat(run.err()).startsWith("Usage: slotpool").contains("Commands:");
+      assertThat(run.out()).isEmpty();
+    }
   }
 
   @Test
