@@ -1,0 +1,481 @@
+package dev.slotpool.chicory.internal;
+
+import static com.dylibso.chicory.runtime.ConstantEvaluators.computeConstantValue;
+
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.runtime.WasmRuntimeException;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.UninstantiableException;
+import com.dylibso.chicory.wasm.types.ActiveDataSegment;
+import com.dylibso.chicory.wasm.types.DataSegment;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.types.PassiveDataSegment;
+import dev.slotpool.memory.PooledMemory;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.function.Function;
+
+/**
+ * A Chicory {@link Memory} whose bytes live in a {@link PooledMemory} slot: little-endian loads and
+ * stores of every width straight on the slot's segment, bulk operations, passive segments, and
+ * {@code memory.grow} in place up to the smaller of the module's maximum and the pool's {@code
+ * maxMemoryBytes}. Out-of-bounds accesses trap exactly where Chicory's {@code ByteArrayMemory}
+ * traps, with the same {@link WasmRuntimeException} and message (but for the address it names when
+ * an access straddles a page: Chicory names the first bad byte, this memory the access), and a
+ * refused {@code grow} returns -1 as it does.
+ *
+ * <p>Once {@link #release() released} (its {@code PooledInstance} closed), every access throws
+ * {@link IllegalStateException}: a stale instance never sees the slot's next user.
+ *
+ * <p>Not thread-safe, like the non-shared memories it replaces: one thread runs the instance at a
+ * time, and {@code release} happens after its last call. Shared memories are not pooled. From a
+ * thread-confined pool, only the allocating thread may touch or release the memory (others get
+ * {@link WrongThreadException} from the segment).
+ */
+/*
+ * Implementation notes
+ *
+ * State. `seg` is the segment every access goes through. While the memory is LIVE it is the lease's
+ * segment; otherwise it is the empty NULL segment, so that any access fails its bounds check and
+ * lands in the slow path (`activate`), at no cost to the fast path.
+ *
+ *   FRESH  the slot holds the image (or zeros) as the pool handed it out, but to Chicory the memory
+ *          is all zeros until initialize(): Instance.initialize calls zero() and then initialize(),
+ *          and this state lets both cost nothing. zero() keeps FRESH. initialize() skips the
+ *          segments already in the image and goes LIVE. Any other access first wipes the image
+ *          bytes (so the memory really is zero) and goes LIVE: slow, but only reachable when
+ *          Chicory is told not to initialise.
+ *   LIVE   `seg` is the slot; everything is a plain segment access.
+ *   CLOSED `seg` stays NULL for good; the lease has been closed, so even a segment that leaked
+ *          out of this class throws on access.
+ *
+ * Invariant: seg != NULL iff state == LIVE, and then seg == slot, the lease's current segment.
+ *
+ * Traps. A fast-path access that fails (IndexOutOfBoundsException from the segment's bounds check,
+ * or IllegalStateException from a closed arena) calls `activate`, which promotes FRESH to LIVE,
+ * throws for CLOSED, and otherwise throws the trap with ByteArrayMemory's message; the access is
+ * then retried on the returned segment. Bounds are checked as ByteArrayMemory does, except that
+ * `addr + size` is computed without int overflow, so the few requests on which Chicory fails with
+ * a NullPointerException trap cleanly here.
+ */
+public final class PooledLinearMemory implements Memory {
+
+  private static final ValueLayout.OfShort SHORT =
+      ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfInt INT =
+      ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfLong LONG =
+      ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfFloat FLOAT =
+      ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfDouble DOUBLE =
+      ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+  private static final int FRESH = 0;
+  private static final int LIVE = 1;
+  private static final int CLOSED = 2;
+
+  private final PooledMemory lease;
+  private final MemoryLimits limits;
+  private final MemoryPlan plan;
+  private final boolean imageMapped;
+
+  private MemorySegment seg = MemorySegment.NULL;
+  private MemorySegment slot;
+  private int pages;
+  private int state = FRESH;
+  private DataSegment[] dataSegments;
+
+  /**
+   * Wraps {@code lease}, which holds {@code plan.image()} if {@code imageMapped} (zeros otherwise)
+   * and {@code limits.initialPages()} pages.
+   */
+  public PooledLinearMemory(
+      PooledMemory lease, MemoryLimits limits, MemoryPlan plan, boolean imageMapped) {
+    this.lease = lease;
+    this.limits = limits;
+    this.plan = plan;
+    this.imageMapped = imageMapped;
+    this.slot = lease.segment();
+    this.pages = limits.initialPages();
+  }
+
+  /** The lease behind this memory. */
+  public PooledMemory lease() {
+    return lease;
+  }
+
+  /**
+   * Returns the slot to the pool and makes every later access throw; idempotent. If the lease
+   * refuses to close (a thread-confined lease closed from another thread), nothing changes and the
+   * exception propagates, so that the owner can still close it.
+   */
+  public void release() {
+    if (state == CLOSED) {
+      return;
+    }
+    lease.close();
+    state = CLOSED;
+    seg = MemorySegment.NULL;
+    slot = MemorySegment.NULL;
+    dataSegments = null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Size and growth
+
+  @Override
+  public int pages() {
+    return pages;
+  }
+
+  @Override
+  public int grow(int size) {
+    if (state == CLOSED) {
+      throw closed();
+    }
+    int prevPages = pages;
+    int numPages = prevPages + size; // int arithmetic and checks exactly as ByteArrayMemory's
+    if (numPages > maximumPages() || numPages < prevPages) {
+      return -1;
+    }
+    long newBytes = (long) numPages * PAGE_SIZE;
+    if (newBytes > lease.maxByteSize()) {
+      return -1;
+    }
+    if (numPages != prevPages) {
+      MemorySegment grown = lease.grow(newBytes);
+      slot = grown;
+      if (state == LIVE) {
+        seg = grown;
+      }
+      pages = numPages;
+    }
+    return prevPages;
+  }
+
+  @Override
+  public int initialPages() {
+    return limits.initialPages();
+  }
+
+  @Override
+  public int maximumPages() {
+    return Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES);
+  }
+
+  @Override
+  public boolean shared() {
+    return false;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Initialisation and passive segments
+
+  @Override
+  public void initialize(Instance instance, DataSegment[] dataSegments) {
+    initialize(instance, dataSegments, 0);
+  }
+
+  @Override
+  public void initialize(Instance instance, DataSegment[] dataSegments, int memoryIndex) {
+    boolean skipImaged = (state == FRESH) && imageMapped && memoryIndex == plan.memoryIndex();
+    if (state == FRESH) {
+      if (imageMapped && !skipImaged) {
+        wipeImage();
+      }
+      goLive();
+    } else {
+      ready();
+    }
+    this.dataSegments = dataSegments;
+    if (dataSegments == null) {
+      return;
+    }
+    for (int i = 0; i < dataSegments.length; i++) {
+      if (!(dataSegments[i] instanceof ActiveDataSegment segment)
+          || segment.index() != memoryIndex
+          || (skipImaged && plan.inImage(i))) {
+        continue;
+      }
+      byte[] data = segment.data();
+      int offset = (int) computeConstantValue(instance, segment.offsetInstructions())[0];
+      checkBounds(offset, data.length, seg.byteSize(), UninstantiableException::new);
+      write(offset, data, 0, data.length);
+    }
+  }
+
+  @Override
+  public void initPassiveSegment(int segmentId, int dest, int offset, int size) {
+    write(dest, dataSegments[segmentId].data(), offset, size);
+  }
+
+  @Override
+  public void drop(int segment) {
+    dataSegments[segment] = PassiveDataSegment.EMPTY;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Bulk access
+
+  @Override
+  public void write(int addr, byte[] data, int offset, int size) {
+    MemorySegment s = ready();
+    checkBounds(offset, size, data.length, WasmRuntimeException::new);
+    checkBounds(addr, size, s.byteSize(), WasmRuntimeException::new);
+    MemorySegment.copy(data, offset, s, ValueLayout.JAVA_BYTE, addr, size);
+  }
+
+  @Override
+  public byte[] readBytes(int addr, int len) {
+    MemorySegment s = ready();
+    checkBounds(addr, len, s.byteSize(), WasmRuntimeException::new);
+    byte[] result = new byte[len];
+    MemorySegment.copy(s, ValueLayout.JAVA_BYTE, addr, result, 0, len);
+    return result;
+  }
+
+  @Override
+  public void zero() {
+    if (state == FRESH) {
+      return; // already zero as far as Chicory can tell
+    }
+    MemorySegment s = ready();
+    s.fill((byte) 0);
+  }
+
+  @Override
+  public void fill(byte value, int fromIndex, int toIndex) {
+    MemorySegment s = ready();
+    int size = toIndex - fromIndex;
+    checkBounds(fromIndex, size, s.byteSize(), WasmRuntimeException::new);
+    s.asSlice(fromIndex, size).fill(value);
+  }
+
+  @Override
+  public void copy(int dest, int src, int size) {
+    MemorySegment s = ready();
+    long limit = s.byteSize();
+    checkBounds(dest, size, limit, WasmRuntimeException::new);
+    checkBounds(src, size, limit, WasmRuntimeException::new);
+    MemorySegment.copy(s, src, s, dest, size); // as if through a temporary: overlap is safe
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Loads and stores
+
+  @Override
+  public byte read(int addr) {
+    try {
+      return seg.get(ValueLayout.JAVA_BYTE, addr);
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      return activate(addr, 1).get(ValueLayout.JAVA_BYTE, addr);
+    }
+  }
+
+  @Override
+  public void writeByte(int addr, byte data) {
+    try {
+      seg.set(ValueLayout.JAVA_BYTE, addr, data);
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      activate(addr, 1).set(ValueLayout.JAVA_BYTE, addr, data);
+    }
+  }
+
+  @Override
+  public short readShort(int addr) {
+    try {
+      return seg.get(SHORT, addr);
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      return activate(addr, 2).get(SHORT, addr);
+    }
+  }
+
+  @Override
+  public long readU16(int addr) {
+    return readShort(addr) & 0xFFFFL;
+  }
+
+  @Override
+  public void writeShort(int addr, short data) {
+    try {
+      seg.set(SHORT, addr, data);
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      activate(addr, 2).set(SHORT, addr, data);
+    }
+  }
+
+  @Override
+  public int readInt(int addr) {
+    try {
+      return seg.get(INT, addr);
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      return activate(addr, 4).get(INT, addr);
+    }
+  }
+
+  @Override
+  public void writeI32(int addr, int data) {
+    try {
+      seg.set(INT, addr, data);
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      activate(addr, 4).set(INT, addr, data);
+    }
+  }
+
+  @Override
+  public long readLong(int addr) {
+    try {
+      return seg.get(LONG, addr);
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      return activate(addr, 8).get(LONG, addr);
+    }
+  }
+
+  @Override
+  public void writeLong(int addr, long data) {
+    try {
+      seg.set(LONG, addr, data);
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      activate(addr, 8).set(LONG, addr, data);
+    }
+  }
+
+  @Override
+  public float readFloat(int addr) {
+    try {
+      return seg.get(FLOAT, addr);
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      return activate(addr, 4).get(FLOAT, addr);
+    }
+  }
+
+  @Override
+  public long readF32(int addr) {
+    return readInt(addr);
+  }
+
+  @Override
+  public void writeF32(int addr, float data) {
+    try {
+      seg.set(FLOAT, addr, data);
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      activate(addr, 4).set(FLOAT, addr, data);
+    }
+  }
+
+  @Override
+  public double readDouble(int addr) {
+    try {
+      return seg.get(DOUBLE, addr);
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      return activate(addr, 8).get(DOUBLE, addr);
+    }
+  }
+
+  @Override
+  public long readF64(int addr) {
+    return readLong(addr);
+  }
+
+  @Override
+  public void writeF64(int addr, double data) {
+    try {
+      seg.set(DOUBLE, addr, data);
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      activate(addr, 8).set(DOUBLE, addr, data);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Atomics on a non-shared memory: the interface's defaults, serialised on this object, which is
+  // all a memory that one thread uses at a time needs. Waiting is refused as ByteArrayMemory does.
+
+  @Override
+  @SuppressWarnings("removal")
+  public Object lock(int address) {
+    return this;
+  }
+
+  @Override
+  @SuppressWarnings("removal")
+  public int waitOn(int address, int expected, long timeout) {
+    throw new ChicoryException("Attempt to wait on a non-shared memory, not supported.");
+  }
+
+  @Override
+  @SuppressWarnings("removal")
+  public int waitOn(int address, long expected, long timeout) {
+    throw new ChicoryException("Attempt to wait on a non-shared memory, not supported.");
+  }
+
+  @Override
+  @SuppressWarnings("removal")
+  public int notify(int address, int maxThreads) {
+    return 0;
+  }
+
+  @Override
+  public void atomicFence() {
+    VarHandle.fullFence();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Slow paths
+
+  /** The segment to use for a bulk operation: promotes FRESH to LIVE, throws if CLOSED. */
+  private MemorySegment ready() {
+    MemorySegment s = seg;
+    if (s != MemorySegment.NULL) {
+      return s;
+    }
+    if (state == CLOSED) {
+      throw closed();
+    }
+    wipeImage();
+    return goLive();
+  }
+
+  /**
+   * Called when a single access through {@code seg} failed: returns the segment to retry on, or
+   * throws the trap (or the closed-lease exception) that the access deserves.
+   */
+  private MemorySegment activate(int addr, int size) {
+    MemorySegment s = ready();
+    checkBounds(addr, size, s.byteSize(), WasmRuntimeException::new);
+    return s;
+  }
+
+  private MemorySegment goLive() {
+    state = LIVE;
+    seg = slot;
+    return slot;
+  }
+
+  private void wipeImage() {
+    if (imageMapped) {
+      slot.asSlice(0, plan.imageExtent()).fill((byte) 0);
+    }
+  }
+
+  private IllegalStateException closed() {
+    return new IllegalStateException(
+        "memory of " + plan.key() + " is closed: its PooledInstance was closed, slot returned");
+  }
+
+  private static void checkBounds(
+      int addr, int size, long limit, Function<String, ? extends ChicoryException> trap) {
+    if (addr < 0 || size < 0 || addr > limit || (long) addr + size > limit) {
+      throw trap.apply(
+          "out of bounds memory access: attempted to access address: "
+              + addr
+              + " but limit is: "
+              + limit
+              + " and size: "
+              + size);
+    }
+  }
+}

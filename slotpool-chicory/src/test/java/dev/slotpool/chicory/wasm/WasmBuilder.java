@@ -1,0 +1,291 @@
+package dev.slotpool.chicory.wasm;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes WebAssembly binary modules for tests: types, imported globals, memories, functions,
+ * exports, active and passive data segments. Only what the tests need; every section is written in
+ * the order the binary format requires.
+ *
+ * <p>Not thread-safe.
+ */
+public final class WasmBuilder {
+  public static final byte I32 = 0x7F;
+  public static final byte I64 = 0x7E;
+  public static final byte F32 = 0x7D;
+  public static final byte F64 = 0x7C;
+
+  private final List<byte[]> types = new ArrayList<>();
+  private final List<byte[]> imports = new ArrayList<>();
+  private final List<byte[]> memories = new ArrayList<>();
+  private final List<Integer> functionTypes = new ArrayList<>();
+  private final List<byte[]> bodies = new ArrayList<>();
+  private final List<byte[]> exports = new ArrayList<>();
+  private final List<byte[]> data = new ArrayList<>();
+  private int importedGlobals;
+  private boolean needsDataCount;
+
+  /** Imports an immutable i32 global {@code module.name}; returns its global index. */
+  public int importGlobalI32(String module, String name) {
+    var out = new Bytes().name(module).name(name).u8(0x03).u8(I32).u8(0x00);
+    imports.add(out.toByteArray());
+    return importedGlobals++;
+  }
+
+  /** Declares a memory with a minimum and a maximum in pages ({@code -1}: no maximum). */
+  public WasmBuilder memory(int minPages, int maxPages) {
+    var out = new Bytes();
+    if (maxPages < 0) {
+      out.u8(0x00).u32(minPages);
+    } else {
+      out.u8(0x01).u32(minPages).u32(maxPages);
+    }
+    memories.add(out.toByteArray());
+    return this;
+  }
+
+  /** Exports memory 0 under {@code name}. */
+  public WasmBuilder exportMemory(String name) {
+    exports.add(new Bytes().name(name).u8(0x02).u32(0).toByteArray());
+    return this;
+  }
+
+  /** Adds an exported function; {@code body} holds its instructions without the final end. */
+  public WasmBuilder function(String exportName, byte[] params, byte[] results, Code body) {
+    return function(exportName, params, results, 0, body);
+  }
+
+  /** As above, with {@code i32Locals} extra i32 locals after the parameters. */
+  public WasmBuilder function(
+      String exportName, byte[] params, byte[] results, int i32Locals, Code body) {
+    var type = new Bytes().u8(0x60).u32(params.length);
+    for (byte p : params) {
+      type.u8(p);
+    }
+    type.u32(results.length);
+    for (byte r : results) {
+      type.u8(r);
+    }
+    types.add(type.toByteArray());
+    functionTypes.add(types.size() - 1);
+    byte[] code = body.end().toByteArray();
+    byte[] locals =
+        i32Locals == 0
+            ? new byte[] {0x00}
+            : new Bytes().u32(1).u32(i32Locals).u8(I32).toByteArray();
+    bodies.add(
+        new Bytes().u32(code.length + locals.length).bytes(locals).bytes(code).toByteArray());
+    int index = functionTypes.size() - 1;
+    exports.add(new Bytes().name(exportName).u8(0x00).u32(index).toByteArray());
+    if (body.usesDataCount) {
+      needsDataCount = true;
+    }
+    return this;
+  }
+
+  /** Adds an active segment for memory {@code memory} at a constant offset; returns its index. */
+  public int activeData(int memory, int offset, byte[] bytes) {
+    var out = new Bytes();
+    if (memory == 0) {
+      out.u8(0x00);
+    } else {
+      out.u8(0x02).u32(memory);
+    }
+    out.u8(0x41).s32(offset).u8(0x0B).u32(bytes.length).bytes(bytes);
+    data.add(out.toByteArray());
+    return data.size() - 1;
+  }
+
+  /** Adds an active segment for memory 0 whose offset is the value of global {@code global}. */
+  public int activeDataAtGlobal(int global, byte[] bytes) {
+    var out = new Bytes().u8(0x00).u8(0x23).u32(global).u8(0x0B).u32(bytes.length).bytes(bytes);
+    data.add(out.toByteArray());
+    return data.size() - 1;
+  }
+
+  /** Adds a passive segment; returns its index. */
+  public int passiveData(byte[] bytes) {
+    data.add(new Bytes().u8(0x01).u32(bytes.length).bytes(bytes).toByteArray());
+    needsDataCount = true;
+    return data.size() - 1;
+  }
+
+  public byte[] build() {
+    var out = new Bytes().bytes(new byte[] {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00});
+    section(out, 1, types);
+    section(out, 2, imports);
+    var funcs = new ArrayList<byte[]>();
+    for (int t : functionTypes) {
+      funcs.add(new Bytes().u32(t).toByteArray());
+    }
+    section(out, 3, funcs);
+    section(out, 5, memories);
+    section(out, 7, exports);
+    if (needsDataCount) {
+      byte[] count = new Bytes().u32(data.size()).toByteArray();
+      out.u8(12).u32(count.length).bytes(count);
+    }
+    section(out, 10, bodies);
+    section(out, 11, data);
+    return out.toByteArray();
+  }
+
+  private static void section(Bytes out, int id, List<byte[]> entries) {
+    if (entries.isEmpty()) {
+      return;
+    }
+    var body = new Bytes().u32(entries.size());
+    for (byte[] e : entries) {
+      body.bytes(e);
+    }
+    byte[] bytes = body.toByteArray();
+    out.u8(id).u32(bytes.length).bytes(bytes);
+  }
+
+  /** The instructions of one function body. */
+  public static final class Code {
+    private final Bytes out = new Bytes();
+    private boolean usesDataCount;
+
+    public Code localGet(int index) {
+      out.u8(0x20).u32(index);
+      return this;
+    }
+
+    public Code localSet(int index) {
+      out.u8(0x21).u32(index);
+      return this;
+    }
+
+    /** {@code block} with no result. */
+    public Code block() {
+      out.u8(0x02).u8(0x40);
+      return this;
+    }
+
+    /** {@code loop} with no result. */
+    public Code loop() {
+      out.u8(0x03).u8(0x40);
+      return this;
+    }
+
+    public Code endBlock() {
+      out.u8(0x0B);
+      return this;
+    }
+
+    public Code br(int depth) {
+      out.u8(0x0C).u32(depth);
+      return this;
+    }
+
+    public Code brIf(int depth) {
+      out.u8(0x0D).u32(depth);
+      return this;
+    }
+
+    public Code i32Eqz() {
+      out.u8(0x45);
+      return this;
+    }
+
+    public Code i32Add() {
+      out.u8(0x6A);
+      return this;
+    }
+
+    public Code i32Sub() {
+      out.u8(0x6B);
+      return this;
+    }
+
+    public Code i32Const(int value) {
+      out.u8(0x41).s32(value);
+      return this;
+    }
+
+    /** A load or store opcode with its memarg (alignment exponent 0, so any address is legal). */
+    public Code memOp(int opcode, long offset) {
+      out.u8(opcode).u32(0).u32(offset);
+      return this;
+    }
+
+    public Code memorySize() {
+      out.u8(0x3F).u8(0x00);
+      return this;
+    }
+
+    public Code memoryGrow() {
+      out.u8(0x40).u8(0x00);
+      return this;
+    }
+
+    public Code memoryInit(int segment) {
+      out.u8(0xFC).u32(8).u32(segment).u8(0x00);
+      usesDataCount = true;
+      return this;
+    }
+
+    public Code dataDrop(int segment) {
+      out.u8(0xFC).u32(9).u32(segment);
+      usesDataCount = true;
+      return this;
+    }
+
+    public Code memoryCopy() {
+      out.u8(0xFC).u32(10).u8(0x00).u8(0x00);
+      return this;
+    }
+
+    public Code memoryFill() {
+      out.u8(0xFC).u32(11).u8(0x00);
+      return this;
+    }
+
+    Bytes end() {
+      return out.u8(0x0B);
+    }
+  }
+
+  static final class Bytes extends ByteArrayOutputStream {
+    Bytes u8(int b) {
+      write(b);
+      return this;
+    }
+
+    Bytes u32(long value) {
+      long v = value;
+      do {
+        int b = (int) (v & 0x7F);
+        v >>>= 7;
+        write(v != 0 ? b | 0x80 : b);
+      } while (v != 0);
+      return this;
+    }
+
+    Bytes s32(int value) {
+      int v = value;
+      while (true) {
+        int b = v & 0x7F;
+        v >>= 7;
+        boolean done = (v == 0 && (b & 0x40) == 0) || (v == -1 && (b & 0x40) != 0);
+        write(done ? b : b | 0x80);
+        if (done) {
+          return this;
+        }
+      }
+    }
+
+    Bytes bytes(byte[] b) {
+      writeBytes(b);
+      return this;
+    }
+
+    Bytes name(String s) {
+      byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      return u32(b.length).bytes(b);
+    }
+  }
+}

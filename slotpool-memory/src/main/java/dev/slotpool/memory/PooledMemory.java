@@ -1,0 +1,215 @@
+package dev.slotpool.memory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * One lease of a {@link MemoryPool} slot: a linear memory that starts with its image's contents
+ * (zero elsewhere) and can grow in place up to the pool's {@code maxMemoryBytes}.
+ *
+ * <p>{@link #segment()} views the accessible bytes, {@code [0, byteSize())}. {@link #grow(long)}
+ * makes more of the slot accessible without moving or copying anything and returns a new, larger
+ * segment at the same address. Segments obtained before a grow stay valid but keep their old size:
+ * a WebAssembly runtime should re-read {@link #segment()} (or use the segment {@code grow} returns)
+ * after every {@code memory.grow}, as a cached base and bound would be stale.
+ *
+ * <p>{@link #close()} resets the slot and returns it to the pool. Every segment of this lease
+ * belongs to one shared arena that {@code close} closes first, so any later access through any of
+ * them throws {@link IllegalStateException}: a closed lease can never read or write the slot's next
+ * user's memory, and cannot crash the JVM. Closing twice is harmless.
+ *
+ * <p>Thread-safe: segments may be accessed from any thread (they are shared-arena segments); {@code
+ * grow} and {@code close} may be called from any thread and are atomic with respect to each other.
+ * Writes made through the segments before {@code close} happen-before the slot's reset. {@code
+ * close} throws {@link IllegalStateException} and leaves the lease open if a native call still uses
+ * one of its segments. In a pool built with {@link MemoryPool.Builder#threadConfined(boolean)
+ * threadConfined(true)} the segments and {@code close} belong to the allocating thread alone; other
+ * threads get {@link WrongThreadException}.
+ */
+// Restricted FFM methods (downcalls, reinterpret) are the point of this layer: callers grant
+// native access to the module (or ALL-UNNAMED on the class path).
+@SuppressWarnings("restricted")
+public final class PooledMemory implements AutoCloseable {
+  /*
+   * Implementation notes.
+   *
+   * The arena is the lease's only guard: the segments are the slot's address reinterpreted with
+   * this arena's scope, so closing the arena (a thread-local handshake in the JVM) makes every
+   * segment of the lease, held by whatever thread, inaccessible before the pool touches the slot
+   * again. grow() reinterprets the same address with a larger size in the same arena.
+   *
+   * Each segment's cleanup action refers to the pool (pinPool), so an unclosed segment keeps the
+   * pool reachable and its cleaner can never unmap memory that a segment still reaches.
+   *
+   * State changes happen under `this`; the pool's reset runs after the arena is closed and outside
+   * the lock. Invariant: closed implies !arena.scope().isAlive().
+   */
+
+  private final MemoryPool pool;
+  private final int slot;
+  private final Object key;
+  private final MemoryImage image;
+  private final boolean reused;
+  private final long address;
+  private final Arena arena;
+  private volatile MemorySegment segment;
+  private volatile boolean closed;
+
+  PooledMemory(
+      MemoryPool pool,
+      int slot,
+      Object key,
+      MemoryImage image,
+      boolean reused,
+      long address,
+      long byteSize,
+      boolean threadConfined) {
+    this.pool = pool;
+    this.slot = slot;
+    this.key = key;
+    this.image = image;
+    this.reused = reused;
+    this.address = address;
+    this.arena = threadConfined ? Arena.ofConfined() : Arena.ofShared();
+    this.segment = MemorySegment.ofAddress(address).reinterpret(byteSize, arena, pinPool());
+  }
+
+  /**
+   * The accessible bytes, {@code [0, byteSize())}, as of now.
+   *
+   * @throws IllegalStateException if this lease is closed
+   */
+  public MemorySegment segment() {
+    if (closed) {
+      throw closedException();
+    }
+    return segment;
+  }
+
+  /** The accessible size in bytes: the initial size, or the last size passed to {@link #grow}. */
+  public long byteSize() {
+    return segment.byteSize();
+  }
+
+  /** The most this memory can grow to: the pool's {@code maxMemoryBytes}. */
+  public long maxByteSize() {
+    return pool.maxMemoryBytes();
+  }
+
+  /**
+   * Grows the accessible bytes in place to {@code newBytes} (the new bytes read as the image's or
+   * as zero) and returns the new segment, which {@link #segment()} returns from now on. Nothing is
+   * copied or moved; earlier segments stay valid with their old size.
+   *
+   * @param newBytes the new size, from {@link #byteSize()} to {@link #maxByteSize()}
+   * @throws IllegalArgumentException if {@code newBytes} is out of that range
+   * @throws IllegalStateException if this lease is closed
+   * @throws NativeMemoryException if {@code mprotect} fails (the size is unchanged)
+   */
+  public synchronized MemorySegment grow(long newBytes) {
+    if (closed) {
+      throw closedException();
+    }
+    MemorySegment current = segment;
+    if (newBytes < current.byteSize() || newBytes > pool.maxMemoryBytes()) {
+      throw new IllegalArgumentException(
+          "newBytes: "
+              + newBytes
+              + " (expected: "
+              + current.byteSize()
+              + " <= newBytes <= maxMemoryBytes "
+              + pool.maxMemoryBytes()
+              + ")");
+    }
+    if (newBytes == current.byteSize()) {
+      return current;
+    }
+    pool.makeAccessible(slot, newBytes);
+    MemorySegment grown = MemorySegment.ofAddress(address).reinterpret(newBytes, arena, pinPool());
+    segment = grown;
+    return grown;
+  }
+
+  /** The slot this lease holds, in {@code [0, pool.slots())}. */
+  public int slot() {
+    return slot;
+  }
+
+  /** The affinity key this lease was allocated with, or {@code null}. */
+  public Object key() {
+    return key;
+  }
+
+  /** The image this lease was allocated with, or {@code null}. */
+  public MemoryImage image() {
+    return image;
+  }
+
+  /**
+   * Whether this allocation was an affinity hit on a warm slot that already held the same image, so
+   * that nothing was mapped at all. The contents are the pristine image either way; a runtime can
+   * use this to skip per-instance work it cached with the slot.
+   */
+  public boolean reused() {
+    return reused;
+  }
+
+  /** Whether {@link #close()} has completed (or the pool was closed under this lease). */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /**
+   * Invalidates every segment of this lease, resets the slot and returns it to the pool.
+   * Idempotent.
+   *
+   * @throws IllegalStateException if a native call still holds one of this lease's segments (the
+   *     lease stays open)
+   * @throws WrongThreadException if the lease is thread-confined to another thread (it stays open)
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      arena.close();
+      closed = true;
+    }
+    pool.release(this, segment.byteSize());
+  }
+
+  /** Invalidates the segments without returning the slot: the pool is closing. */
+  synchronized void invalidate() {
+    if (!closed) {
+      arena.close();
+      closed = true;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "PooledMemory[slot="
+        + slot
+        + ", byteSize="
+        + segment.byteSize()
+        + (closed ? ", closed]" : "]");
+  }
+
+  /**
+   * A no-op cleanup action that refers to the pool. The arena keeps its cleanup actions until it
+   * closes, and every segment keeps its arena, so a segment that outlives every reference to its
+   * lease and pool still keeps the pool, and so its reservation, from the cleaner.
+   */
+  private Consumer<MemorySegment> pinPool() {
+    MemoryPool pinned = pool;
+    return segment -> Objects.requireNonNull(pinned);
+  }
+
+  private IllegalStateException closedException() {
+    return new IllegalStateException(
+        "PooledMemory of slot " + slot + " is closed: its memory belongs to the pool again");
+  }
+}
