@@ -1,13 +1,13 @@
 package dev.slotpool.index;
 
+import static dev.slotpool.index.internal.StripedSlots.COLD;
+import static dev.slotpool.index.internal.StripedSlots.USED;
+import static dev.slotpool.index.internal.StripedSlots.WARM;
+
 import dev.slotpool.index.internal.KeyTable;
 import dev.slotpool.index.internal.SharedCounters;
 import dev.slotpool.index.internal.Stripe;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
+import dev.slotpool.index.internal.StripedSlots;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -30,23 +30,30 @@ import java.util.Set;
  *   <li>one warm budget, {@code maxUnusedWarmSlots}, for the whole allocator;
  *   <li>cold slots go out in ascending order; {@code NO_SLOT} means that every slot was in use at
  *       one instant during the call;
- *   <li>an eviction takes the slot that was least recently freed at one instant during the call;
+ *   <li>an eviction takes a warm slot with the oldest free stamp at one instant during the call;
  *   <li>{@link #stats()}, {@link #isEmpty()}, {@link #unusedWarmSlots()} and {@link
  *       #unusedBytesResident()} are atomic snapshots.
  * </ul>
  *
- * <p>What it relaxes, only when calls overlap:
+ * <p>What it relaxes, only when calls overlap and only with more than one stripe (with one stripe
+ * it is linearizable to the exact allocator):
  *
  * <ul>
  *   <li>the choice between a cold slot and an eviction compares {@code maxUnusedWarmSlots} with a
  *       sum of per-stripe warm counts read one after the other, which may be off by the number of
  *       frees and warm allocations running at that moment;
- *   <li>an allocation that misses and then evicts from another stripe has released its key's stripe
- *       by then, so a slot for its key freed in that window goes unused by it (the call is still
- *       counted as a miss, and the slot stays warm for the next call);
- *   <li>an eviction that runs with frees of slots of another key or stripe is ordered by the moment
- *       each free took its stamp, not by when it returned.
+ *   <li>an allocation that must evict (or take a cold slot) scans the stripes without locking them;
+ *       if it finds nothing warm it takes a cold slot, even if a slot became warm in a stripe it
+ *       had already scanned;
+ *   <li>an allocation for a key that misses and then evicts from another stripe has released its
+ *       key's stripe by then, so a slot for its key freed in that window is not taken as an affine
+ *       hit (the call counts as a miss, and may take that very slot as an eviction);
+ *   <li>eviction order across threads is approximate: each thread's frees are stamped in its own
+ *       order exactly, and threads' clocks are kept within about 64 frees of each other (a free
+ *       stamped by a lagging thread counts as up to that much older than it is).
  * </ul>
+ *
+ * <p>Each relaxation changes which free slot a racing call gets, never whether a slot is free.
  *
  * <p>Thread-safe. Actions before {@link #free} of a slot happen-before whatever follows the
  * allocation that next returns it. Misuse (freeing a slot one does not hold) is detected as by the
@@ -70,14 +77,25 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
    * doubling up to the capacity, so memory is O(capacity + keys) rather than O(shards x
    * capacity). An affine hit and a free lock one stripe.
    *
-   * Global order: every free takes a stamp from one counter (internal.SharedCounters, padded) while it
-   * holds its stripe, so each stripe's LRU list is sorted by stamp and the least recently freed
-   * warm slot is the stripe head with the smallest stamp. An eviction reads every head without
-   * locking (O(shards), miss path only), locks the stripe of the smallest, scans again, and takes
-   * that head if the stripe is still the oldest; otherwise it retries with the new pick. Head stamps only grow and new stamps are
-   * larger than every older one, so a validated head is the global least recently freed slot at
-   * the moment it is taken. The counter is the one contended write a free makes; see
-   * SharedCounters.
+   * Global order: every free stamps its slot while it holds its stripe (internal.SharedCounters:
+   * per-thread counters raised to the stripe's newest stamp and to a clock each thread publishes
+   * every 64 frees, so no cache line is written by every free of every thread). Each stripe's LRU
+   * list is sorted by stamp and the warm slot with the oldest stamp is the stripe head with the
+   * smallest. An eviction reads every head without locking (O(shards), miss path only; each head
+   * read twice around its stamp), locks the stripe of the smallest, scans again, and takes that
+   * head if the stripe is still the oldest; otherwise it retries with the new pick. From one
+   * thread the stamps follow the order of the frees, so eviction is exact LRU; across threads it
+   * is LRU up to the clocks' skew.
+   *
+   * Positions: the per-slot arrays are indexed by a position, not by the slot number: slot s sits
+   * in row s & 15 at column s >>> 4 (pos; slotAt inverts it with shifts, rows a power of two
+   * long). Cold slots go out in ascending order, so without this two threads' fresh slots are
+   * neighbours and every call of one writes cache lines the other is writing (a state, a key, a
+   * stamp and four links per slot); with it, slots handed out one after the other are a row
+   * apart. Inside the allocator every slot index is a position; the public methods translate.
+   *
+   * The per-slot arrays and the list surgery on them live in internal.StripedSlots; this class
+   * holds the allocation policy and the locking.
    *
    * Cold slots: nextCold advances by CAS, so cold slots go out in ascending order. A slot is
    * marked used (key written, then state with release) after it leaves its list or the counter;
@@ -106,9 +124,6 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
    */
 
   private static final int NIL = KeyTable.NIL;
-  private static final int COLD = 0;
-  private static final int USED = 1;
-  private static final int WARM = 2;
   private static final int FAILED = -2;
 
   /** The most slots one allocator may have, as for {@link AffinityIndexAllocator}. */
@@ -117,24 +132,13 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
   /** The most stripes one allocator may have. */
   public static final int MAX_SHARDS = 1024;
 
-  private static final VarHandle STATE = MethodHandles.arrayElementVarHandle(int[].class);
-  private static final VarHandle STAMP = MethodHandles.arrayElementVarHandle(long[].class);
-
   private final int capacity;
   private final int maxUnusedWarmSlots;
   private final int shards;
   private final long bytesLimit;
   private final Stripe[] stripes;
   private final SharedCounters clock;
-
-  private final int[] state;
-  private final Object[] slotKey;
-  private final long[] resident;
-  private final long[] freedAt;
-  private final int[] warmPrev;
-  private final int[] warmNext;
-  private final int[] keyPrev;
-  private final int[] keyNext;
+  private final StripedSlots slots;
 
   /** Guarded by every stripe's monitor at once. */
   private long failedAllocations;
@@ -183,14 +187,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
       stripes[i] = new Stripe(capacity);
     }
     clock = new SharedCounters();
-    state = new int[capacity];
-    slotKey = new Object[capacity];
-    resident = new long[capacity];
-    freedAt = new long[capacity];
-    warmPrev = new int[capacity];
-    warmNext = new int[capacity];
-    keyPrev = new int[capacity];
-    keyNext = new int[capacity];
+    slots = new StripedSlots(capacity, stripes, clock, bytesLimit);
   }
 
   /** Four stripes per available processor, at most 64. */
@@ -200,47 +197,53 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
 
   @Override
   public int alloc(K key) {
-    if (key == null) {
-      return allocUnaffine(null);
+    int hash = key == null ? 0 : KeyTable.hash(key);
+    Stripe own;
+    if (key != null) {
+      own = stripes[slots.stripeOf(hash)];
+    } else if (shards == 1) {
+      own = stripes[0]; // one stripe: its lock makes every call atomic, as in the exact allocator
+    } else {
+      return slots.slotAt(allocUnaffine(null, 0));
     }
-    int hash = KeyTable.hash(key);
-    Stripe st = stripes[stripeOf(hash)];
-    synchronized (st) {
-      int entry = st.keys.find(key, hash);
-      if (entry != NIL) {
-        int slot = st.keys.tail(entry);
-        unlinkWarm(st, slot, entry);
-        st.hits++;
-        markUsed(slot, key);
-        return slot;
+    synchronized (own) {
+      if (key != null) {
+        int entry = own.keys.find(key, hash);
+        if (entry != NIL) {
+          int slot = own.keys.tail(entry);
+          slots.unlinkWarm(own, slot, entry);
+          own.hits++;
+          slots.markUsed(slot, key, hash);
+          return slots.slotAt(slot);
+        }
+        own.misses++;
       }
-      st.misses++;
-      int slot = allocInOwnStripe(st);
+      int slot = allocInOwnStripe(own);
       if (slot >= 0) {
-        markUsed(slot, key);
-        return slot;
+        slots.markUsed(slot, key, hash);
+        return slots.slotAt(slot);
       }
       if (slot == FAILED) {
         return NO_SLOT;
       }
     }
-    return allocUnaffine(key);
+    return slots.slotAt(allocUnaffine(key, hash));
   }
 
   @Override
   public int allocAffineAndClearAffinity(K key) {
     Objects.requireNonNull(key, "key");
     int hash = KeyTable.hash(key);
-    Stripe st = stripes[stripeOf(hash)];
+    Stripe st = stripes[slots.stripeOf(hash)];
     synchronized (st) {
       int entry = st.keys.find(key, hash);
       if (entry == NIL) {
         return NO_SLOT;
       }
       int slot = st.keys.tail(entry);
-      unlinkWarm(st, slot, entry);
-      markUsed(slot, null);
-      return slot;
+      slots.unlinkWarm(st, slot, entry);
+      slots.markUsed(slot, null, 0);
+      return slots.slotAt(slot);
     }
   }
 
@@ -250,17 +253,18 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
     if (bytesResident < 0) {
       throw new IllegalArgumentException("bytesResident: " + bytesResident + " (expected: >= 0)");
     }
+    final int p = slots.pos(slot);
     for (; ; ) {
-      int s = (int) STATE.getAcquire(state, slot);
+      int s = slots.state(p);
       if (s == COLD && slot < clock.nextCold()) {
         Thread.onSpinWait(); // taken cold a moment ago, not yet marked used
         continue;
       }
-      Object key = slotKey[slot];
-      Stripe st = stripeFor(key, slot);
+      Object key = slots.key(p);
+      Stripe st = slots.stripeFor(key, slots.hash(p), p);
       synchronized (st) {
-        s = (int) STATE.getAcquire(state, slot);
-        if (s == USED && slotKey[slot] != key) {
+        s = slots.state(p);
+        if (s == USED && slots.key(p) != key) {
           continue; // freed and reused by another key meanwhile: only a misuse gets here
         }
         if (s != USED) {
@@ -271,11 +275,11 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
         }
         long bytes = st.bytes;
         if (clock.bigStripes() == 0 && bytesResident <= bytesLimit - bytes) {
-          makeWarm(st, slot, key, bytesResident);
+          slots.makeWarm(st, p, key, slots.hash(p), bytesResident);
           return;
         }
       }
-      freeLockingAll(0, slot, bytesResident);
+      freeLockingAll(0, slot, p, bytesResident);
       return;
     }
   }
@@ -339,18 +343,18 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
    * (counted) if {@code own} is the only stripe and nothing is free.
    */
   private int allocInOwnStripe(Stripe own) {
-    boolean coldFirst = warmCount() < maxUnusedWarmSlots;
+    boolean coldFirst = slots.warmCount() < maxUnusedWarmSlots;
     if (coldFirst) {
-      int slot = clock.takeCold(capacity);
+      int slot = slots.takeCold();
       if (slot != NIL) {
         return slot;
       }
     }
-    Stripe oldest = oldestStripe();
+    Stripe oldest = slots.oldestStripe();
     if (oldest == own) {
-      return evictHead(own);
+      return slots.evictHead(own);
     }
-    int slot = oldest == null && !coldFirst ? clock.takeCold(capacity) : NIL;
+    int slot = oldest == null && !coldFirst ? slots.takeCold() : NIL;
     if (slot == NIL && oldest == null && shards == 1) {
       failedAllocations++; // own is every stripe: the failure is exact here
       return FAILED;
@@ -359,120 +363,79 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
   }
 
   /** The allocation path that needs no stripe held: no key, or a key that has missed. */
-  private int allocUnaffine(K key) {
-    boolean coldFirst = warmCount() < maxUnusedWarmSlots;
+  private int allocUnaffine(K key, int hash) {
+    boolean coldFirst = slots.warmCount() < maxUnusedWarmSlots;
     if (coldFirst) {
-      int slot = clock.takeCold(capacity);
+      int slot = slots.takeCold();
       if (slot != NIL) {
-        markUsed(slot, key);
+        slots.markUsed(slot, key, hash);
         return slot;
       }
     }
-    for (Stripe st = oldestStripe(); st != null; st = oldestStripe()) {
+    for (Stripe st = slots.oldestStripe(); st != null; st = slots.oldestStripe()) {
       synchronized (st) {
         // Other heads only get younger while st is held, so a rescan that still picks st proves
         // its head is the least recently freed slot now.
-        if (oldestStripe() == st) {
-          int slot = evictHead(st);
-          markUsed(slot, key);
+        if (slots.oldestStripe() == st) {
+          int slot = slots.evictHead(st);
+          slots.markUsed(slot, key, hash);
           return slot;
         }
       }
     }
     if (!coldFirst) {
-      int slot = clock.takeCold(capacity);
+      int slot = slots.takeCold();
       if (slot != NIL) {
-        markUsed(slot, key);
+        slots.markUsed(slot, key, hash);
         return slot;
       }
     }
-    return allocLockingAll(0, key);
+    return allocLockingAll(0, key, hash);
   }
 
   /** With every stripe locked: what the exact rules give after a miss, or a counted failure. */
-  private int allocLockingAll(int i, K key) {
+  private int allocLockingAll(int i, K key, int hash) {
     if (i < shards) {
       synchronized (stripes[i]) {
-        return allocLockingAll(i + 1, key);
+        return allocLockingAll(i + 1, key, hash);
       }
     }
     int slot;
-    if (warmCount() < maxUnusedWarmSlots) {
-      slot = clock.takeCold(capacity);
+    if (slots.warmCount() < maxUnusedWarmSlots) {
+      slot = slots.takeCold();
       if (slot == NIL) {
         slot = evictOldestLocked();
       }
     } else {
       slot = evictOldestLocked();
       if (slot == NIL) {
-        slot = clock.takeCold(capacity);
+        slot = slots.takeCold();
       }
     }
     if (slot == NIL) {
       failedAllocations++;
       return NO_SLOT;
     }
-    markUsed(slot, key);
+    slots.markUsed(slot, key, hash);
     return slot;
   }
 
   private int evictOldestLocked() {
-    Stripe st = oldestStripe();
-    return st == null ? NIL : evictHead(st);
-  }
-
-  /** The stripe whose head is the least recently freed warm slot, or null if none is warm. */
-  private Stripe oldestStripe() {
-    final Stripe[] stripes = this.stripes;
-    Stripe oldest = null;
-    long oldestStamp = Long.MAX_VALUE;
-    for (Stripe st : stripes) {
-      int head = st.warmHeadOpaque();
-      if (head != NIL) {
-        long stamp = (long) STAMP.getOpaque(freedAt, head);
-        if (stamp < oldestStamp) {
-          oldest = st;
-          oldestStamp = stamp;
-        }
-      }
-    }
-    return oldest;
-  }
-
-  /** The warm slots summed over the stripes; exact when no call runs concurrently. */
-  private int warmCount() {
-    int sum = 0;
-    for (Stripe st : stripes) {
-      sum += st.warmOpaque();
-    }
-    return sum;
-  }
-
-  /** Takes the head of {@code st}, which the caller holds and which must not be empty. */
-  private int evictHead(Stripe st) {
-    int slot = st.warmHead;
-    Object key = slotKey[slot];
-    unlinkWarm(st, slot, key == null ? NIL : st.keys.find(key, KeyTable.hash(key)));
-    st.evictions++;
-    return slot;
-  }
-
-  private void markUsed(int slot, Object key) {
-    slotKey[slot] = key;
-    STATE.setRelease(state, slot, USED);
+    Stripe st = slots.oldestStripe();
+    return st == null ? NIL : slots.evictHead(st);
   }
 
   // ---- free ----
 
-  private void freeLockingAll(int i, int slot, long bytesResident) {
+  private void freeLockingAll(int i, int slot, int p, long bytesResident) {
     if (i < shards) {
       synchronized (stripes[i]) {
-        freeLockingAll(i + 1, slot, bytesResident);
+        freeLockingAll(i + 1, slot, p, bytesResident);
         return;
       }
     }
     int s;
-    while ((s = (int) STATE.getAcquire(state, slot)) == COLD && slot < clock.nextCold()) {
+    while ((s = slots.state(p)) == COLD && slot < clock.nextCold()) {
       Thread.onSpinWait(); // the cold taker needs no stripe
     }
     if (s != USED) {
@@ -490,101 +453,14 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
               + total
               + ")");
     }
-    Object key = slotKey[slot];
-    Stripe st = stripeFor(key, slot);
+    Object key = slots.key(p);
+    int hash = slots.hash(p);
+    Stripe st = slots.stripeFor(key, hash, p);
     boolean wasBig = st.bytes > bytesLimit;
-    makeWarm(st, slot, key, bytesResident);
+    slots.makeWarm(st, p, key, hash, bytesResident);
     if (!wasBig && st.bytes > bytesLimit) {
       clock.addBigStripes(1);
     }
-  }
-
-  /** With {@code st} held: the used slot becomes its most recently freed warm slot. */
-  private void makeWarm(Stripe st, int slot, Object key, long bytesResident) {
-    st.bytes += bytesResident;
-    resident[slot] = bytesResident;
-    STAMP.setOpaque(freedAt, slot, clock.nextStamp());
-    STATE.setRelease(state, slot, WARM);
-    int tail = st.warmTail;
-    warmPrev[slot] = tail;
-    warmNext[slot] = NIL;
-    if (tail == NIL) {
-      st.setWarmHead(slot);
-    } else {
-      warmNext[tail] = slot;
-    }
-    st.warmTail = slot;
-    st.setWarm(st.warm + 1);
-    if (key != null) {
-      appendAffine(st, slot, key);
-    }
-  }
-
-  private void appendAffine(Stripe st, int slot, Object key) {
-    int hash = KeyTable.hash(key);
-    int entry = st.keys.find(key, hash);
-    keyNext[slot] = NIL;
-    if (entry == NIL) {
-      keyPrev[slot] = NIL;
-      st.insertKey(key, hash, slot);
-    } else {
-      int tail = st.keys.tail(entry);
-      keyPrev[slot] = tail;
-      keyNext[tail] = slot;
-      st.keys.setTail(entry, slot);
-    }
-  }
-
-  /** With {@code st} held: takes a warm slot off its lists; {@code entry} is its key's or NIL. */
-  private void unlinkWarm(Stripe st, int slot, int entry) {
-    int prev = warmPrev[slot];
-    int next = warmNext[slot];
-    if (prev == NIL) {
-      st.setWarmHead(next);
-    } else {
-      warmNext[prev] = next;
-    }
-    if (next == NIL) {
-      st.warmTail = prev;
-    } else {
-      warmPrev[next] = prev;
-    }
-    if (entry != NIL) {
-      KeyTable keys = st.keys;
-      prev = keyPrev[slot];
-      next = keyNext[slot];
-      if (prev == NIL) {
-        keys.setHead(entry, next);
-      } else {
-        keyNext[prev] = next;
-      }
-      if (next == NIL) {
-        keys.setTail(entry, prev);
-      } else {
-        keyPrev[next] = prev;
-      }
-      if (keys.head(entry) == NIL) {
-        keys.remove(entry);
-      }
-    }
-    st.setWarm(st.warm - 1);
-    long before = st.bytes;
-    st.bytes = before - resident[slot];
-    if (before > bytesLimit && st.bytes <= bytesLimit) {
-      clock.addBigStripes(-1);
-    }
-    resident[slot] = 0;
-  }
-
-  // ---- stripes ----
-
-  private Stripe stripeFor(Object key, int slot) {
-    return stripes[key == null ? stripeOf(slot * 0x9E3779B9) : stripeOf(KeyTable.hash(key))];
-  }
-
-  /** Maps a hash to {@code [0, shards)} by its high bits (Lemire's multiply-shift range map). */
-  private int stripeOf(int hash) {
-    return (int) (((hash & 0xFFFF_FFFFL) * shards) >>> 32);
   }
 
   private AllocatorStats statsLockingAll(int i) {
@@ -620,91 +496,16 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
 
   /** The warm slots, least recently freed first. */
   List<Integer> warmSlots() {
-    List<Integer> out = new ArrayList<>();
-    for (Stripe st : stripes) {
-      for (int s = st.warmHead; s != NIL; s = warmNext[s]) {
-        out.add(s);
-      }
-    }
-    out.sort(Comparator.comparingLong(s -> freedAt[s]));
-    return out;
+    return slots.warmSlots();
   }
 
   /** The keys that have at least one warm slot. */
   Set<Object> affineKeys() {
-    Set<Object> out = new HashSet<>();
-    for (Stripe st : stripes) {
-      for (int i = 0; i < st.keys.length(); i++) {
-        if (st.keys.keyAt(i) != null) {
-          out.add(st.keys.keyAt(i));
-        }
-      }
-    }
-    return out;
+    return slots.affineKeys();
   }
 
   /** Walks every list and checks every invariant in the implementation notes. */
   void checkInvariants() {
-    int warmTotal = 0;
-    int keyedTotal = 0;
-    int onKeyLists = 0;
-    for (int i = 0; i < shards; i++) {
-      Stripe st = stripes[i];
-      int warm = 0;
-      long bytes = 0;
-      int prev = NIL;
-      for (int s = st.warmHead; s != NIL; s = warmNext[s]) {
-        check(state[s] == WARM, "slot %d on stripe %d's list is not warm", s, i);
-        check(warmPrev[s] == prev, "slot %d: warmPrev %d, expected %d", s, warmPrev[s], prev);
-        check(prev == NIL || freedAt[prev] < freedAt[s], "stripe %d not in stamp order", i);
-        check(stripeFor(slotKey[s], s) == st, "slot %d is warm in stripe %d, not its own", s, i);
-        check(++warm <= capacity, "stripe %d's list has a cycle", i);
-        bytes += resident[s];
-        keyedTotal += slotKey[s] != null ? 1 : 0;
-        prev = s;
-      }
-      check(st.warmTail == prev, "stripe %d: warmTail %d, expected %d", i, st.warmTail, prev);
-      check(st.warm == warm, "stripe %d: warm %d, list holds %d", i, st.warm, warm);
-      check(st.bytes == bytes, "stripe %d: bytes %d, slots hold %d", i, st.bytes, bytes);
-      warmTotal += warm;
-
-      KeyTable keys = st.keys;
-      for (int e = 0; e < keys.length(); e++) {
-        Object key = keys.keyAt(e);
-        if (key == null) {
-          continue;
-        }
-        check(keys.find(key, KeyTable.hash(key)) == e, "key %s not found at its entry", key);
-        check(keys.head(e) != NIL, "key %s has an empty list", key);
-        prev = NIL;
-        for (int s = keys.head(e); s != NIL; s = keyNext[s]) {
-          check(state[s] == WARM, "slot %d on %s's list is not warm", s, key);
-          check(key.equals(slotKey[s]), "slot %d on %s's list is affine to %s", s, key, slotKey[s]);
-          check(keyPrev[s] == prev, "slot %d: keyPrev %d, expected %d", s, keyPrev[s], prev);
-          check(++onKeyLists <= capacity, "key list of %s has a cycle", key);
-          prev = s;
-        }
-        check(keys.tail(e) == prev, "key %s: tail %d, expected %d", key, keys.tail(e), prev);
-      }
-    }
-    check(
-        onKeyLists == keyedTotal,
-        "%d slots on key lists, %d warm with a key",
-        onKeyLists,
-        keyedTotal);
-    int nextCold = clock.nextCold();
-    int used = 0;
-    for (int s = 0; s < capacity; s++) {
-      used += state[s] == USED ? 1 : 0;
-      check(s < nextCold || state[s] == COLD, "slot %d >= nextCold %d is not cold", s, nextCold);
-      check(s >= nextCold || state[s] != COLD, "slot %d < nextCold %d is cold", s, nextCold);
-    }
-    check(used == nextCold - warmTotal, "%d slots used, expected %d", used, nextCold - warmTotal);
-  }
-
-  private static void check(boolean ok, String format, Object... args) {
-    if (!ok) {
-      throw new AssertionError(String.format(format, args));
-    }
+    slots.checkInvariants();
   }
 }

@@ -4,7 +4,11 @@ import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.StressOptions;
 import org.junit.jupiter.api.Test;
 
-/** Linearizability of the exact allocator: it holds one lock, so every history must pass. */
+/**
+ * Linearizability of the exact allocator: three slots, a threshold of one (so cold allocations,
+ * evictions, affine hits and failures all happen), two keys and none; it is its own sequential
+ * specification.
+ */
 public class AffinityIndexAllocatorLincheckTest extends AllocatorLincheckOperations {
 
   public AffinityIndexAllocatorLincheckTest() {
@@ -13,11 +17,21 @@ public class AffinityIndexAllocatorLincheckTest extends AllocatorLincheckOperati
 
   @Test
   void stress() {
-    new StressOptions().iterations(30).invocationsPerIteration(1_000).check(getClass());
+    new StressOptions()
+        .threads(3)
+        .actorsPerThread(3)
+        .iterations(10)
+        .invocationsPerIteration(300)
+        .check(getClass());
   }
 
   @Test
   void modelChecking() {
-    new ModelCheckingOptions().iterations(30).invocationsPerIteration(1_000).check(getClass());
+    new ModelCheckingOptions()
+        .threads(3)
+        .actorsPerThread(3)
+        .iterations(10)
+        .invocationsPerIteration(300)
+        .check(getClass());
   }
 }

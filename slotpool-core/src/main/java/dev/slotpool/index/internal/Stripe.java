@@ -8,7 +8,7 @@ import java.lang.invoke.VarHandle;
  * The allocator links the slots through arrays of its own; a stripe only knows its list ends.
  *
  * <p>Not thread-safe by itself: every field is guarded by the stripe's monitor ({@code synchronized
- * (stripe)}). {@link #warmHeadOpaque()} and {@link #warmOpaque()} may be read without it, as hints
+ * (stripe)}). {@link #warmHeadAcquire()} and {@link #warmOpaque()} may be read without it, as hints
  * that the owner validates under the monitor.
  */
 public final class Stripe extends StripeFields {
@@ -88,12 +88,14 @@ abstract class StripeFields extends StripePad {
     keys = new KeyTable(keyLimit);
   }
 
+  /** Sets the head, with release: a slot's stamp, written first, is visible with it. */
   public void setWarmHead(int slot) {
-    WARM_HEAD.setOpaque(this, slot);
+    WARM_HEAD.setRelease(this, slot);
   }
 
-  public int warmHeadOpaque() {
-    return (int) WARM_HEAD.getOpaque(this);
+  /** The head, read with acquire, without the monitor: a hint to validate under it. */
+  public int warmHeadAcquire() {
+    return (int) WARM_HEAD.getAcquire(this);
   }
 
   public void setWarm(int count) {
