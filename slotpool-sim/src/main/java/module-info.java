@@ -6,6 +6,8 @@
 @SuppressWarnings("requires-automatic")
 module dev.slotpool.sim {
   requires dev.slotpool.index;
+  requires dev.slotpool.memory;
+  requires dev.slotpool.chicory;
   requires transitive info.picocli; // Slotpool.commandLine() returns a CommandLine
   requires org.knowm.xchart;
   requires java.desktop;

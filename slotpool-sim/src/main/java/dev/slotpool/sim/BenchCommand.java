@@ -7,11 +7,12 @@ import picocli.CommandLine.Spec;
 /** {@code slotpool bench}: quick throughput figures; the subcommands say of what. */
 @Command(
     name = "bench",
-    header = "Quick timings of the allocators (JMH in slotpool-bench has the careful ones).",
+    header = "Quick timings: index allocators, memory slots, Chicory instantiation.",
     mixinStandardHelpOptions = true,
     description =
-        "Quick timings of the allocators (slotpool-bench's JMH runs are the careful figures).",
-    subcommands = {BenchIndexCommand.class})
+        "Quick timings of the index allocators, pooled memory slots and pooled Chicory"
+            + " instantiation (slotpool-bench's JMH runs are the careful figures).",
+    subcommands = {BenchIndexCommand.class, BenchMemoryCommand.class, BenchWasmCommand.class})
 final class BenchCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
