@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
           + " it, give it back. memory/arena-copy: a fresh Arena segment with the image copied"
           + " in; memory/pooled-cold: a MemoryPool slot that maps the image afresh (a miss);"
           + " memory/pooled-warm: the same key's warm slot (a hit: nothing to map, a reset of"
-          + " only what was written). Linux only. Figures from a busy machine are noisy.",
+          + " only what was written); memory/pooled-warm-confined: the same with"
+          + " thread-confined leases. Linux only. Figures from a busy machine are noisy.",
       ""
     },
     footer = {"", "Example:", "  slotpool bench memory --image 4MiB --touch 256KiB --format csv"})

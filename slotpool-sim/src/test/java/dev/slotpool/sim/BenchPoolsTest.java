@@ -163,7 +163,11 @@ class BenchPoolsTest {
     assertThat(lines.get(0)).isEqualTo("case,ns_per_op");
     assertThat(lines.subList(1, lines.size()))
         .extracting(l -> l.split(",")[0])
-        .containsExactly("memory/arena-copy", "memory/pooled-cold", "memory/pooled-warm");
+        .containsExactly(
+            "memory/arena-copy",
+            "memory/pooled-cold",
+            "memory/pooled-warm",
+            "memory/pooled-warm-confined");
     assertThat(lines.subList(1, lines.size()))
         .allSatisfy(l -> assertThat(Double.parseDouble(l.split(",")[1])).isPositive());
   }

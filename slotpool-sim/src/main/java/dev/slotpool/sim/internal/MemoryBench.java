@@ -20,7 +20,9 @@ import java.util.List;
  *   <li>{@code memory/pooled-cold}: a one-slot {@link MemoryPool} taken by two keys in turn, so
  *       every use maps its image copy-on-write afresh (an affinity miss);
  *   <li>{@code memory/pooled-warm}: the same key again and again: an affinity hit that maps
- *       nothing, and a reset on release that restores only what was written.
+ *       nothing, and a reset on release that restores only what was written;
+ *   <li>{@code memory/pooled-warm-confined}: the same with thread-confined leases, whose close
+ *       skips the handshake with every JVM thread that closing a shared arena costs.
  * </ul>
  *
  * <p>Not thread-safe. Linux only, as {@link MemoryPool} is.
@@ -68,14 +70,26 @@ public final class MemoryBench {
       rows.add(
           row("memory/pooled-warm", TimedLoop.run(() -> use(pool, keyA, a), warmup, measurement)));
     }
+    try (MemoryImage a = MemoryImage.of(contents);
+        MemoryPool pool = pool(1, true)) {
+      rows.add(
+          row(
+              "memory/pooled-warm-confined",
+              TimedLoop.run(() -> use(pool, "a", a), warmup, measurement)));
+    }
     return rows;
   }
 
   private MemoryPool pool(int slots) {
+    return pool(slots, false);
+  }
+
+  private MemoryPool pool(int slots, boolean threadConfined) {
     return MemoryPool.builder()
         .slots(slots)
         .maxMemoryBytes(imageBytes)
         .keepResidentBytes(keepResident)
+        .threadConfined(threadConfined)
         .build();
   }
 
