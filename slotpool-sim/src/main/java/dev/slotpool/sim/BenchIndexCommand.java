@@ -1,5 +1,6 @@
 package dev.slotpool.sim;
 
+import dev.slotpool.sim.internal.BadInputException;
 import dev.slotpool.sim.internal.IndexBench;
 import dev.slotpool.sim.internal.Policy;
 import dev.slotpool.sim.internal.Reports;
@@ -75,17 +76,15 @@ final class BenchIndexCommand implements Callable<Integer> {
   public Integer call() {
     Simulator.Config config = workload.config();
     if (config.trace() != null) {
-      throw new dev.slotpool.sim.internal.BadInputException(
+      throw new BadInputException(
           "--workload: bench index needs a generated workload (expected: uniform, zipf,"
               + " hotspot or phased)");
     }
     if (maxWarm < 0) {
-      throw new dev.slotpool.sim.internal.BadInputException(
-          "--max-warm: " + maxWarm + " (expected: >= 0)");
+      throw new BadInputException("--max-warm: " + maxWarm + " (expected: >= 0)");
     }
     if (iterations < 1) {
-      throw new dev.slotpool.sim.internal.BadInputException(
-          "--iterations: " + iterations + " (expected: >= 1)");
+      throw new BadInputException("--iterations: " + iterations + " (expected: >= 1)");
     }
     List<Policy.Kind> kinds = SimulateCommand.parsePolicies(policies);
     IndexBench bench = new IndexBench(config, maxWarm);

@@ -9,6 +9,9 @@ import dev.slotpool.sim.internal.Trace;
 import dev.slotpool.sim.internal.Workload;
 import dev.slotpool.sim.internal.Workloads;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
@@ -197,11 +200,11 @@ final class WorkloadOptions {
   }
 
   /** The workload names, for help and completion. */
-  static final class WorkloadNames extends java.util.ArrayList<String> {
+  static final class WorkloadNames extends ArrayList<String> {
     private static final long serialVersionUID = 1L;
 
     WorkloadNames() {
-      super(java.util.List.of("uniform", "zipf", "hotspot", "phased", "trace:FILE"));
+      super(List.of("uniform", "zipf", "hotspot", "phased", "trace:FILE"));
     }
   }
 
@@ -222,7 +225,7 @@ final class WorkloadOptions {
   static final class CountConverter implements ITypeConverter<Long> {
     @Override
     public Long convert(String value) {
-      String s = value.strip().toLowerCase(java.util.Locale.ROOT).replace("_", "");
+      String s = value.strip().toLowerCase(Locale.ROOT).replace("_", "");
       long unit = 1;
       if (s.endsWith("k")) {
         unit = 1_000;

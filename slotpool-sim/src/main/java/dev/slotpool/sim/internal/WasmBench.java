@@ -12,7 +12,9 @@ import dev.slotpool.chicory.PooledInstance;
 import dev.slotpool.chicory.WasmInstancePool;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Times "instantiate, call one export, drop the instance" for a WebAssembly module three ways:
@@ -152,7 +154,7 @@ public final class WasmBench {
   }
 
   private static String lower(Object type) {
-    return type.toString().toLowerCase(java.util.Locale.ROOT);
+    return type.toString().toLowerCase(Locale.ROOT);
   }
 
   /** One call on a fresh default instance, described: {@code add(2, 3) = [5]}. */
@@ -166,7 +168,7 @@ public final class WasmBench {
     for (int i = 0; i < args.length; i++) {
       text.append(i == 0 ? "" : ", ").append(args[i]);
     }
-    text.append(") = ").append(result == null ? "[]" : java.util.Arrays.toString(result));
+    text.append(") = ").append(result == null ? "[]" : Arrays.toString(result));
     return text.toString();
   }
 
