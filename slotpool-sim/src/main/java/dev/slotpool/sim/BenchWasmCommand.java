@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
       "Times instantiate + call + drop of a WebAssembly module in Chicory: wasm/default"
           + " (Chicory's own memory, filled from the data segments each time), wasm/pooled-cold"
           + " (a WasmInstancePool slot that maps the module's image afresh) and wasm/pooled-warm"
-          + " (the module's warm slot: nothing to map or copy). The module must not import"
+          + " (the module's warm slot: nothing to map or copy), and wasm/pooled-warm-confined"
+          + " (the same with thread-confined leases). The module must not import"
           + " anything. Linux only. Figures from a busy machine are noisy.",
       ""
     },

@@ -120,7 +120,8 @@ class BenchPoolsTest {
     assertThat(run.status()).as(run.toString()).isZero();
     assertThat(run.out()).contains("add(2, 3) = [5]").contains("us/op");
     assertThat(run.out().lines().map(l -> l.split(" ")[0]))
-        .contains("wasm/default", "wasm/pooled-cold", "wasm/pooled-warm");
+        .contains(
+            "wasm/default", "wasm/pooled-cold", "wasm/pooled-warm", "wasm/pooled-warm-confined");
   }
 
   @Test
@@ -133,7 +134,8 @@ class BenchPoolsTest {
     assertThat(lines.get(0)).isEqualTo("case,ns_per_op");
     assertThat(lines.subList(1, lines.size()))
         .extracting(l -> l.split(",")[0])
-        .containsExactly("wasm/default", "wasm/pooled-cold", "wasm/pooled-warm");
+        .containsExactly(
+            "wasm/default", "wasm/pooled-cold", "wasm/pooled-warm", "wasm/pooled-warm-confined");
   }
 
   @Test

@@ -21,7 +21,9 @@ import java.util.Locale;
  * {@code wasm/default} (Chicory alone, memory allocated and filled from the data segments every
  * time), {@code wasm/pooled-cold} (a one-slot {@link WasmInstancePool} shared by two parses of the
  * module in turn, so each instantiation maps its image afresh) and {@code wasm/pooled-warm} (the
- * same module again and again: an affinity hit that maps nothing).
+ * same module again and again: an affinity hit that maps nothing), and {@code
+ * wasm/pooled-warm-confined} (the same with thread-confined leases, whose release skips the
+ * JVM-wide handshake of closing a shared arena: the setting for one instance per request).
  *
  * <p>Not thread-safe. Modules with imports are refused: the command has no host functions to give
  * them.
@@ -172,7 +174,7 @@ public final class WasmBench {
     return text.toString();
   }
 
-  /** Times the three ways, each after a warm-up. */
+  /** Times the four ways, each after a warm-up. */
   public List<String[]> measureAll(Duration warmup, Duration measurement) {
     List<String[]> rows = new ArrayList<>();
     rows.add(row("wasm/default", TimedLoop.run(this::defaultTrip, warmup, measurement)));
@@ -188,6 +190,17 @@ public final class WasmBench {
       rows.add(
           row(
               "wasm/pooled-warm",
+              TimedLoop.run(() -> pooledTrip(pool, module), warmup, measurement)));
+    }
+    try (WasmInstancePool pool =
+        WasmInstancePool.builder()
+            .slots(1)
+            .maxMemoryBytes(maxMemoryBytes)
+            .threadConfined(true)
+            .build()) {
+      rows.add(
+          row(
+              "wasm/pooled-warm-confined",
               TimedLoop.run(() -> pooledTrip(pool, module), warmup, measurement)));
     }
     return rows;
