@@ -1,0 +1,70 @@
+package dev.slotpool.sim;
+
+import dev.slotpool.sim.internal.BadInputException;
+import dev.slotpool.sim.internal.Reports;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Timing and output options of the timed-loop benchmarks (bench memory, bench wasm). */
+final class BenchOptions {
+  @Option(
+      names = "--warmup",
+      paramLabel = "SECONDS",
+      defaultValue = "1",
+      description = "Untimed seconds before each case. Default: ${DEFAULT-VALUE}.")
+  double warmup;
+
+  @Option(
+      names = "--time",
+      paramLabel = "SECONDS",
+      defaultValue = "2",
+      description = "Timed seconds per case. Default: ${DEFAULT-VALUE}.")
+  double time;
+
+  @Option(
+      names = {"-f", "--format"},
+      paramLabel = "FORMAT",
+      defaultValue = "table",
+      description = "Output: table or csv (case,ns_per_op). Default: ${DEFAULT-VALUE}.")
+  BenchIndexCommand.Format format;
+
+  Duration[] durations() {
+    if (!(warmup >= 0 && warmup <= 600)) {
+      throw new BadInputException("--warmup: " + warmup + " (expected: 0 <= SECONDS <= 600)");
+    }
+    if (!(time > 0 && time <= 600)) {
+      throw new BadInputException("--time: " + time + " (expected: 0 < SECONDS <= 600)");
+    }
+    return new Duration[] {
+      Duration.ofNanos((long) (warmup * 1e9)), Duration.ofNanos((long) (time * 1e9))
+    };
+  }
+
+  /** Prints rows of (case, ns per op, iterations) as a table with a heading, or as CSV. */
+  void print(PrintWriter out, String heading, List<String[]> rows) {
+    if (format == BenchIndexCommand.Format.csv) {
+      out.println("case,ns_per_op");
+      for (String[] row : rows) {
+        out.println(row[0] + "," + row[1]);
+      }
+    } else {
+      out.println(heading);
+      out.println();
+      List<String[]> table = new ArrayList<>();
+      table.add(new String[] {"case", "us/op", "runs"});
+      for (String[] row : rows) {
+        table.add(
+            new String[] {
+              row[0],
+              Reports.fixed(Double.parseDouble(row[1]) / 1000, 2),
+              Reports.grouped(Long.parseLong(row[2]))
+            });
+      }
+      Reports.aligned(table, out, 1);
+    }
+    out.flush();
+  }
+}

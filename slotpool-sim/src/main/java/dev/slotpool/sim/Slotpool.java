@@ -1,0 +1,93 @@
+package dev.slotpool.sim;
+
+import dev.slotpool.sim.internal.BadInputException;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code slotpool} command: {@code simulate}, {@code tune} and {@code bench}.
+ *
+ * <p>Exit status: 0 on success, 2 for bad input (an unknown option or workload, a value out of
+ * range, a malformed or missing trace), reported as one line on stderr without a stack trace, and 1
+ * for an internal error.
+ */
+@Command(
+    name = "slotpool",
+    mixinStandardHelpOptions = true,
+    versionProvider = Slotpool.Version.class,
+    description = {
+      "Wasmtime's pooling allocator on the JVM: simulate a workload against the real"
+          + " allocators, tune a pool's max-warm and keep-resident, and benchmark the allocators.",
+      ""
+    },
+    footer = {"", "Start with: slotpool simulate     (a built-in scenario; --help for options)"},
+    subcommands = {
+      SimulateCommand.class,
+      TuneCommand.class,
+      BenchCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Slotpool implements Callable<Integer> {
+  /** Exit status for bad input. */
+  public static final int BAD_INPUT = 2;
+
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  private Slotpool() {}
+
+  /** Without a command, shows the usage on stderr and exits with {@link #BAD_INPUT}. */
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return BAD_INPUT;
+  }
+
+  /** Runs the command and exits with its status. */
+  public static void main(String[] args) {
+    System.setProperty("java.awt.headless", "true");
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The command line, ready to {@link CommandLine#execute}: bad input prints one line to its error
+   * writer and returns {@link #BAD_INPUT}.
+   */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Slotpool());
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    cli.setParameterExceptionHandler(
+        (ex, args) -> {
+          CommandLine where = ex.getCommandLine();
+          badInput(where, ex.getMessage());
+          return BAD_INPUT;
+        });
+    cli.setExecutionExceptionHandler(
+        (ex, where, parsed) -> {
+          if (ex instanceof BadInputException) {
+            badInput(where, ex.getMessage());
+            return BAD_INPUT;
+          }
+          throw ex;
+        });
+    return cli;
+  }
+
+  private static void badInput(CommandLine where, String message) {
+    PrintWriter err = where.getErr();
+    String name = where.getCommandSpec().qualifiedName();
+    err.println(name + ": " + message + " (see '" + name + " --help')");
+    err.flush();
+  }
+
+  /** The version from the jar's manifest, or "development" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Slotpool.class.getPackage().getImplementationVersion();
+      return new String[] {"slotpool " + (version == null ? "(development build)" : version)};
+    }
+  }
+}

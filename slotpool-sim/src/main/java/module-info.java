@@ -1,0 +1,19 @@
+/**
+ * The {@code slotpool} command: simulate a workload against the real allocators, tune a pool, and
+ * benchmark the allocators.
+ */
+// XChart is an automatic module (it names itself in its manifest); nothing here re-exports it.
+@SuppressWarnings("requires-automatic")
+module dev.slotpool.sim {
+  requires dev.slotpool.index;
+  requires dev.slotpool.memory;
+  requires dev.slotpool.chicory;
+  requires transitive info.picocli; // Slotpool.commandLine() returns a CommandLine
+  requires org.knowm.xchart;
+  requires java.desktop;
+
+  exports dev.slotpool.sim;
+
+  opens dev.slotpool.sim to
+      info.picocli;
+}
