@@ -94,7 +94,9 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
    * long). Cold slots go out in ascending order, so without this two threads' fresh slots are
    * neighbours and every call of one writes cache lines the other is writing (a state, a key, a
    * stamp and four links per slot); with it, slots handed out one after the other are a row
-   * apart. Inside the allocator every slot index is a position; the public methods translate.
+   * apart. Positions start PAD entries into each array (StripedSlots), so that no slot shares a
+   * cache line with an array header, whose length every thread's bounds checks read. Inside the
+   * allocator every slot index is a position; the public methods translate.
    *
    * The per-slot arrays and the list surgery on them live in internal.StripedSlots; this class
    * holds the allocation policy and the locking.

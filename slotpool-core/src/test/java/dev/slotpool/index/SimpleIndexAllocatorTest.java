@@ -57,4 +57,28 @@ class SimpleIndexAllocatorTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("capacity: -1 (expected: ");
   }
+
+  @Test
+  void freeList_staysFifoWhenItsRingWrapsAround() {
+    SimpleIndexAllocator a = new SimpleIndexAllocator(3); // a ring of 4 entries
+    java.util.ArrayDeque<Integer> model = new java.util.ArrayDeque<>();
+    int s0 = a.alloc();
+    int s1 = a.alloc();
+    int s2 = a.alloc();
+    a.free(s2, 1);
+    a.free(s0, 2);
+    a.free(s1, 3);
+    model.add(s2);
+    model.add(s0);
+    model.add(s1);
+    for (int step = 0; step < 20; step++) {
+      int slot = a.alloc();
+      assertThat(slot).as("step %d", step).isEqualTo(model.poll());
+      a.free(slot, step);
+      model.add(slot);
+      assertThat(a.freeList()).containsExactlyElementsOf(model);
+      a.checkInvariants();
+    }
+    assertThat(a.unusedBytesResident()).isEqualTo(17 + 18 + 19);
+  }
 }
