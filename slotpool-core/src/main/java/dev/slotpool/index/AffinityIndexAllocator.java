@@ -113,14 +113,8 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
    * @throws IllegalArgumentException if either argument is out of range
    */
   public AffinityIndexAllocator(int capacity, int maxUnusedWarmSlots) {
-    if (capacity < 0 || capacity > MAX_CAPACITY) {
-      throw new IllegalArgumentException(
-          "capacity: " + capacity + " (expected: 0 <= capacity <= " + MAX_CAPACITY + ")");
-    }
-    if (maxUnusedWarmSlots < 0) {
-      throw new IllegalArgumentException(
-          "maxUnusedWarmSlots: " + maxUnusedWarmSlots + " (expected: >= 0)");
-    }
+    Checks.capacity(capacity);
+    Checks.maxUnusedWarmSlots(maxUnusedWarmSlots);
     this.capacity = capacity;
     this.maxUnusedWarmSlots = maxUnusedWarmSlots;
     state = new byte[capacity];
@@ -185,24 +179,12 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
 
   @Override
   public void free(int slot, long bytesResident) {
-    Objects.checkIndex(slot, capacity);
-    if (bytesResident < 0) {
-      throw new IllegalArgumentException("bytesResident: " + bytesResident + " (expected: >= 0)");
-    }
+    Checks.freeArguments(slot, capacity, bytesResident);
     synchronized (lock) {
       if (state[slot] != USED) {
-        throw new IllegalStateException(notInUse(slot, state[slot] == WARM));
+        throw Checks.notInUse(slot, state[slot] == WARM);
       }
-      long total = unusedBytes + bytesResident;
-      if (total < 0) {
-        throw new IllegalArgumentException(
-            "bytesResident: "
-                + bytesResident
-                + " (expected: a total resident below 2^63, is "
-                + unusedBytes
-                + ")");
-      }
-      unusedBytes = total;
+      unusedBytes = Checks.addResident(unusedBytes, bytesResident);
       resident[slot] = bytesResident;
       state[slot] = WARM;
       inUse--;
@@ -374,13 +356,6 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
     unusedBytes -= resident[slot];
     resident[slot] = 0;
     slotKey[slot] = null;
-  }
-
-  /** The message for a free of a slot that is not in use; shared with SimpleIndexAllocator. */
-  static String notInUse(int slot, boolean warm) {
-    return warm
-        ? "slot " + slot + " is not in use (it is warm): was it freed twice?"
-        : "slot " + slot + " is not in use (it was never allocated)";
   }
 
   // ---- test support: package-private, O(capacity) ----

@@ -170,14 +170,8 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
    * @throws IllegalArgumentException if an argument is out of range
    */
   public ShardedAffinityIndexAllocator(int capacity, int maxUnusedWarmSlots, int shards) {
-    if (capacity < 0 || capacity > MAX_CAPACITY) {
-      throw new IllegalArgumentException(
-          "capacity: " + capacity + " (expected: 0 <= capacity <= " + MAX_CAPACITY + ")");
-    }
-    if (maxUnusedWarmSlots < 0) {
-      throw new IllegalArgumentException(
-          "maxUnusedWarmSlots: " + maxUnusedWarmSlots + " (expected: >= 0)");
-    }
+    Checks.capacity(capacity);
+    Checks.maxUnusedWarmSlots(maxUnusedWarmSlots);
     if (shards < 1 || shards > MAX_SHARDS) {
       throw new IllegalArgumentException(
           "shards: " + shards + " (expected: 1 <= shards <= " + MAX_SHARDS + ")");
@@ -253,10 +247,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
 
   @Override
   public void free(int slot, long bytesResident) {
-    Objects.checkIndex(slot, capacity);
-    if (bytesResident < 0) {
-      throw new IllegalArgumentException("bytesResident: " + bytesResident + " (expected: >= 0)");
-    }
+    Checks.freeArguments(slot, capacity, bytesResident);
     final int p = slots.pos(slot);
     for (; ; ) {
       int s = slots.state(p);
@@ -275,7 +266,7 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
           if (s == COLD && slot < clock.nextCold()) {
             continue;
           }
-          throw new IllegalStateException(notInUse(slot, s));
+          throw Checks.notInUse(slot, s == WARM);
         }
         long bytes = st.bytes;
         if (clock.bigStripes() == 0 && bytesResident <= bytesLimit - bytes) {
@@ -443,20 +434,13 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
       Thread.onSpinWait(); // the cold taker needs no stripe
     }
     if (s != USED) {
-      throw new IllegalStateException(notInUse(slot, s));
+      throw Checks.notInUse(slot, s == WARM);
     }
     long total = 0;
     for (Stripe st : stripes) {
       total += st.bytes;
     }
-    if (total + bytesResident < 0) {
-      throw new IllegalArgumentException(
-          "bytesResident: "
-              + bytesResident
-              + " (expected: a total resident below 2^63, is "
-              + total
-              + ")");
-    }
+    Checks.addResident(total, bytesResident);
     Object key = slots.key(p);
     int hash = slots.hash(p);
     Stripe st = slots.stripeFor(key, hash, p);
@@ -488,12 +472,6 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
     int cold = clock.nextCold();
     return new AllocatorStats(
         capacity, cold - warm, warm, bytes, hits, misses, cold, evictions, failedAllocations);
-  }
-
-  private String notInUse(int slot, int s) {
-    return s == WARM
-        ? "slot " + slot + " is not in use (it is warm): was it freed twice?"
-        : "slot " + slot + " is not in use (it was never allocated)";
   }
 
   // ---- test support: package-private, O(capacity), call only when no other call runs ----

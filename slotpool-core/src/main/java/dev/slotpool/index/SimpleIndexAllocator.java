@@ -2,7 +2,6 @@ package dev.slotpool.index;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * A slot allocator without affinity: it reuses the least recently freed slot before it touches a
@@ -65,14 +64,7 @@ public final class SimpleIndexAllocator {
    * @throws IllegalArgumentException if {@code capacity} is out of range
    */
   public SimpleIndexAllocator(int capacity) {
-    if (capacity < 0 || capacity > AffinityIndexAllocator.MAX_CAPACITY) {
-      throw new IllegalArgumentException(
-          "capacity: "
-              + capacity
-              + " (expected: 0 <= capacity <= "
-              + AffinityIndexAllocator.MAX_CAPACITY
-              + ")");
-    }
+    Checks.capacity(capacity);
     this.capacity = capacity;
     state = new byte[capacity];
     resident = new long[capacity];
@@ -117,25 +109,13 @@ public final class SimpleIndexAllocator {
    * @throws IllegalStateException if {@code slot} is not in use
    */
   public void free(int slot, long bytesResident) {
-    Objects.checkIndex(slot, capacity);
-    if (bytesResident < 0) {
-      throw new IllegalArgumentException("bytesResident: " + bytesResident + " (expected: >= 0)");
-    }
+    Checks.freeArguments(slot, capacity, bytesResident);
     synchronized (lock) {
       byte s = state[slot];
       if (s != USED) {
-        throw new IllegalStateException(AffinityIndexAllocator.notInUse(slot, s == WARM));
+        throw Checks.notInUse(slot, s == WARM);
       }
-      long total = unusedBytes + bytesResident;
-      if (total < 0) {
-        throw new IllegalArgumentException(
-            "bytesResident: "
-                + bytesResident
-                + " (expected: a total resident below 2^63, is "
-                + unusedBytes
-                + ")");
-      }
-      unusedBytes = total;
+      unusedBytes = Checks.addResident(unusedBytes, bytesResident);
       resident[slot] = bytesResident;
       state[slot] = WARM;
       inUse--;
