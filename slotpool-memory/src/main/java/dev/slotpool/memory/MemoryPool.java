@@ -13,9 +13,12 @@ import dev.slotpool.memory.internal.SlotReturns;
 import dev.slotpool.memory.internal.Smaps;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * A fixed number of memory slots carved out of one virtual-memory reservation, handed out as {@link
@@ -38,8 +41,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Thread-safe: {@code allocate}, {@code purge}, {@code stats} and the leases' {@code close} may
  * be called from any thread at any time. A lease's reset happens-before the allocation that next
- * returns its slot. {@link #close()} unmaps the whole reservation; it must not race with the use of
- * leases (their segments are invalidated first, so a late access throws instead of crashing).
+ * returns its slot. {@link #close()} unmaps the whole reservation: it waits for releases and purges
+ * in progress, and invalidates the leases' segments first, so a late access throws instead of
+ * crashing. It must not race with {@code allocate}.
  *
  * <p>Leases are shared-arena segments by default; {@link Builder#threadConfined(boolean)} makes
  * them confined to the allocating thread, which makes releasing one several times cheaper.
@@ -74,6 +78,13 @@ public final class MemoryPool implements AutoCloseable {
    * resets it and says from where the rest must be decommitted; that is done at once, or queued
    * for a batch; only then does allocator.free learn the slot and its resident bytes.
    *
+   * Closing: release, purge and flushDecommits write into the reservation (copies, madvise,
+   * mmap MAP_FIXED), so they hold lifecycle's read lock and check unmapped under it; close()
+   * takes the write lock to invalidate the leases and unmap. Without it a release running on
+   * another thread could copy into, or MAP_FIXED over, an address range the reservation no longer
+   * owns. A close that finds a busy lease unmaps nothing and releases the leases it did
+   * invalidate, so no slot is lost to the failed attempt.
+   *
    * Invariants: every page of a free slot reads as its image (or zero); slotImage[s] != null
    * implies the slot holds one of that image's holds.
    */
@@ -99,6 +110,10 @@ public final class MemoryPool implements AutoCloseable {
   private final AtomicLong failedAllocations = new AtomicLong();
   private final AtomicLong imageMappings = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final StampedLock lifecycle = new StampedLock();
+
+  /** Written under lifecycle's write lock, read under its read lock. */
+  private boolean unmapped;
 
   private MemoryPool(Builder b) {
     long page = Libc.pageSize();
@@ -216,25 +231,37 @@ public final class MemoryPool implements AutoCloseable {
    */
   public int purge(Object key) {
     Objects.requireNonNull(key, "key");
-    checkOpen();
-    flushDecommits();
-    int purged = 0;
-    int slot;
-    while ((slot = allocator.allocAffineAndClearAffinity(key)) != AffinityAllocator.NO_SLOT) {
-      try {
-        unmapSlot(slot);
-      } finally {
-        slotKey[slot] = null;
-        returns.free(slot);
+    long stamp = lifecycle.readLock();
+    try {
+      checkOpen();
+      returns.flush();
+      int purged = 0;
+      int slot;
+      while ((slot = allocator.allocAffineAndClearAffinity(key)) != AffinityAllocator.NO_SLOT) {
+        try {
+          unmapSlot(slot);
+        } finally {
+          slotKey[slot] = null;
+          returns.free(slot);
+        }
+        purged++;
       }
-      purged++;
+      return purged;
+    } finally {
+      lifecycle.unlockRead(stamp);
     }
-    return purged;
   }
 
   /** Performs every queued decommit now, making those slots available. */
   public void flushDecommits() {
-    returns.flush();
+    long stamp = lifecycle.readLock();
+    try {
+      if (!unmapped) {
+        returns.flush();
+      }
+    } finally {
+      lifecycle.unlockRead(stamp);
+    }
   }
 
   /** A snapshot of this pool's counters, in O(1). */
@@ -315,34 +342,48 @@ public final class MemoryPool implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    List<PooledMemory> invalidated = new ArrayList<>();
     RuntimeException busy = null;
-    for (int s = 0; s < slots; s++) {
-      PooledMemory lease = leases[s];
-      if (lease != null) {
-        try {
-          lease.invalidate();
-        } catch (IllegalStateException | WrongThreadException e) {
-          busy = e;
+    long stamp = lifecycle.writeLock();
+    try {
+      for (int s = 0; s < slots; s++) {
+        PooledMemory lease = leases[s];
+        if (lease != null) {
+          try {
+            if (lease.invalidate()) {
+              invalidated.add(lease);
+            }
+          } catch (IllegalStateException | WrongThreadException e) {
+            busy = e;
+          }
         }
       }
+      if (busy == null) {
+        for (int s = 0; s < slots; s++) {
+          MemoryImage image = slotImage[s];
+          if (image != null) {
+            slotImage[s] = null;
+            image.release();
+          }
+        }
+        unmapped = true;
+        cleanable.clean();
+      }
+    } finally {
+      lifecycle.unlockWrite(stamp);
     }
     returns.signalAll();
     if (busy != null) {
       closed.set(false); // close() may be retried once the leases are closed
+      for (PooledMemory lease : invalidated) {
+        release(lease, lease.byteSize()); // their own close() will not: they are closed
+      }
       throw new IllegalStateException(
           "cannot unmap the pool: a PooledMemory is still open and its segments cannot be"
               + " invalidated from this thread (a native call uses one, or the lease is"
               + " thread-confined to another thread); close the leases first",
           busy);
     }
-    for (int s = 0; s < slots; s++) {
-      MemoryImage image = slotImage[s];
-      if (image != null) {
-        slotImage[s] = null;
-        image.release();
-      }
-    }
-    cleanable.clean();
   }
 
   @Override
@@ -460,22 +501,26 @@ public final class MemoryPool implements AutoCloseable {
   void release(PooledMemory lease, long byteSize) {
     int slot = lease.slot();
     leases[slot] = null;
-    if (closed.get()) {
-      return;
+    long stamp = lifecycle.readLock();
+    try {
+      if (unmapped) {
+        return;
+      }
+      ReleaseEvent event = new ReleaseEvent();
+      event.begin();
+      long cutoff = memory.reset(slot, keepResidentBytes, pagemapScan);
+      if (event.shouldCommit()) {
+        event.slot = slot;
+        event.byteSize = byteSize;
+        event.residentBytes = memory.resident(slot);
+        event.decommitBytes = memory.accessible(slot) - cutoff;
+        event.pagemapScan = pagemapScan && keepResidentBytes > 0;
+        event.commit();
+      }
+      returns.decommitAndFree(slot, cutoff);
+    } finally {
+      lifecycle.unlockRead(stamp);
     }
-    ReleaseEvent event = new ReleaseEvent();
-    event.begin();
-    long cutoff = memory.reset(slot, keepResidentBytes, pagemapScan);
-    long decommit = memory.accessible(slot) - cutoff;
-    if (event.shouldCommit()) {
-      event.slot = slot;
-      event.byteSize = byteSize;
-      event.residentBytes = memory.resident(slot);
-      event.decommitBytes = decommit;
-      event.pagemapScan = pagemapScan && keepResidentBytes > 0;
-      event.commit();
-    }
-    returns.decommitAndFree(slot, cutoff);
   }
 
   /**

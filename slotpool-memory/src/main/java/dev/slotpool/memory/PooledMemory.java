@@ -181,12 +181,17 @@ public final class PooledMemory implements AutoCloseable {
     pool.release(this, segment.byteSize());
   }
 
-  /** Invalidates the segments without returning the slot: the pool is closing. */
-  synchronized void invalidate() {
-    if (!closed) {
-      arena.close();
-      closed = true;
+  /**
+   * Invalidates the segments without returning the slot: the pool is closing. Returns whether this
+   * call closed the lease (and so owes its slot a release if the pool stays open).
+   */
+  synchronized boolean invalidate() {
+    if (closed) {
+      return false;
     }
+    arena.close();
+    closed = true;
+    return true;
   }
 
   @Override

@@ -154,6 +154,30 @@ class PooledMemoryTest {
   }
 
   @Test
+  void failedPoolClose_returnsTheLeasesItInvalidated_soNoSlotIsLost() throws Exception {
+    MemoryPool pool =
+        MemoryPool.builder().slots(2).maxMemoryBytes(4 * PAGE).threadConfined(true).build();
+    PooledMemory busy = pool.allocate("busy", null, PAGE); // confined to this thread
+    // A lease confined to the closing thread, which close() can invalidate.
+    CompletableFuture<Void> closeElsewhere =
+        CompletableFuture.runAsync(
+            () -> {
+              PooledMemory mine = pool.allocate("mine", null, PAGE);
+              mine.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 7);
+              assertThatThrownBy(pool::close).hasMessageContaining("close the leases first");
+              assertThat(mine.isClosed()).isTrue();
+            });
+    closeElsewhere.get();
+    assertThat(pool.stats().inUse()).as("only the busy lease is still out").isEqualTo(1);
+    busy.close();
+    assertThat(pool.stats().inUse()).isZero();
+    try (PooledMemory again = pool.allocate("mine", null, PAGE)) {
+      assertThat(again.segment().get(ValueLayout.JAVA_BYTE, 0)).as("reset").isZero();
+    }
+    pool.close();
+  }
+
+  @Test
   void segment_keepsItsPoolReachable_soTheCleanerNeverUnmapsUnderIt() throws Exception {
     MemorySegment segment = leakedSegment();
     for (int i = 0; i < 5; i++) {
