@@ -137,6 +137,36 @@ class SimulateCommandTest {
   }
 
   @Test
+  void trace_withManyMoreAllocationsThanSlots_isReplayed(@TempDir Path dir) throws IOException {
+    // A request log: 1000 requests for 3 modules on 2 slots, each freed before the next.
+    StringBuilder text = new StringBuilder();
+    for (int n = 0; n < 1000; n++) {
+      text.append("alloc,m").append(n % 3).append('\n').append("free,").append(n).append('\n');
+    }
+    Path trace = dir.resolve("long.csv");
+    Files.writeString(trace, text);
+    CommandRun run =
+        CommandRun.of(
+            "simulate",
+            "--slots",
+            "2",
+            "-w",
+            "trace:" + trace,
+            "-m",
+            "2",
+            "-p",
+            "affinity",
+            "--format",
+            "csv");
+
+    assertThat(run.status()).as(run.toString()).isZero();
+    // Three modules take turns over two warm slots: every allocation after the two cold ones
+    // evicts the least recently freed slot, which belongs to the module used two turns ago.
+    assertThat(lines(run.out()).get(1)).startsWith("affinity,2,");
+    assertThat(lines(run.out()).get(1)).contains(",1000,");
+  }
+
+  @Test
   void trace_isReplayed(@TempDir Path dir) throws IOException {
     Path trace = dir.resolve("t.csv");
     Files.writeString(

@@ -237,7 +237,10 @@ public final class Simulator {
           held[index] = held[--heldCount];
           release(slot, kept);
         } else {
-          acquire(workload.nextKey(random, i, count));
+          int slot = acquire(workload.nextKey(random, i, count));
+          if (slot != Policy.NO_SLOT) {
+            held[heldCount++] = slot;
+          }
         }
         sample();
         if ((i & (PROGRESS_EVERY - 1)) == PROGRESS_EVERY - 1) {
@@ -275,7 +278,6 @@ public final class Simulator {
         failures++;
         return slot;
       }
-      held[heldCount++] = slot;
       int last = shared.lastKey[slot];
       CostModel costs = config.costs();
       long working = config.bytesPerSlot();
