@@ -106,32 +106,24 @@ final class TuneCommand implements Callable<Integer> {
     SimResult best = best(curve, budget);
     PrintWriter out = spec.commandLine().getOut();
     switch (format) {
-      case csv -> Reports.csv(curve, out);
-      case json -> Reports.json(curve, out);
+      case csv -> {
+        Reports.csv(curve, out);
+        out.flush();
+        requireFit(curve, best);
+      }
+      case json -> {
+        Reports.json(curve, out);
+        out.flush();
+        requireFit(curve, best);
+      }
       case table -> {
         out.println(SimulateCommand.summary(config, keeps.first()).replaceAll(", keep-res.*", ""));
         out.println("budget for warm slots: " + Sizes.format(budget) + " resident at peak");
         out.println();
         printCurve(curve, best, out);
         out.println();
-        if (best == null) {
-          SimResult smallest = curve.get(0);
-          for (SimResult r : curve) {
-            if (r.peakResidentBytes() < smallest.peakResidentBytes()) {
-              smallest = r;
-            }
-          }
-          throw new BadInputException(
-              "--budget: no setting tried stays within "
-                  + Sizes.format(budget)
-                  + "; the smallest peak is "
-                  + Sizes.format(smallest.peakResidentBytes())
-                  + " at max-warm "
-                  + smallest.maxWarm()
-                  + ", keep-resident "
-                  + Sizes.format(smallest.keepResident())
-                  + " (expected: a larger --budget, or smaller --keep-resident values)");
-        }
+        out.flush();
+        requireFit(curve, best);
         out.printf(
             Locale.ROOT,
             "Best within %s: max-warm %d, keep-resident %s: hit rate %.2f%%,"
@@ -147,6 +139,28 @@ final class TuneCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** Exits with status 2, in every format, when no setting tried fits the budget. */
+  private void requireFit(List<SimResult> curve, SimResult best) {
+    if (best == null) {
+      SimResult smallest = curve.get(0);
+      for (SimResult r : curve) {
+        if (r.peakResidentBytes() < smallest.peakResidentBytes()) {
+          smallest = r;
+        }
+      }
+      throw new BadInputException(
+          "--budget: no setting tried stays within "
+              + Sizes.format(budget)
+              + "; the smallest peak is "
+              + Sizes.format(smallest.peakResidentBytes())
+              + " at max-warm "
+              + smallest.maxWarm()
+              + ", keep-resident "
+              + Sizes.format(smallest.keepResident())
+              + " (expected: a larger --budget, or smaller --keep-resident values)");
+    }
   }
 
   /** The highest hit rate within budget; ties to the lowest cost, then the smallest threshold. */

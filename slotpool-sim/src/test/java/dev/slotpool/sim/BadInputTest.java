@@ -129,6 +129,33 @@ class BadInputTest {
   }
 
   @Test
+  void tune_withNoSettingWithinBudget_exitsTwoInEveryFormat() {
+    for (String format : new String[] {"csv", "json"}) {
+      CommandRun run =
+          CommandRun.of(
+              "tune",
+              "--slots",
+              "32",
+              "--keys",
+              "50",
+              "--ops",
+              "5000",
+              "-m",
+              "0,4",
+              "--keep-resident",
+              "1MiB",
+              "--budget",
+              "1KiB",
+              "--format",
+              format);
+
+      assertThat(run.status()).as("%s: %s", format, run).isEqualTo(2);
+      assertThat(run.out()).as(format).contains("max_warm"); // the curve is still written
+      assertThat(run.err()).startsWith("slotpool tune: --budget: no setting tried stays within");
+    }
+  }
+
+  @Test
   void tuneAndBench_reportBadInputTheSameWay() {
     assertBadInput(CommandRun.of("tune", "--budget", "lots"), "slotpool tune: ", "not a size");
     assertBadInput(CommandRun.of("tune", "--slots", "-1"), "--slots: -1");
