@@ -154,6 +154,7 @@ public final class Simulator {
     double cost = 0;
     for (Worker w : workers) {
       steps += w.steps;
+      allocs += w.allocs;
       hits += w.hits;
       cold += w.cold;
       evictions += w.evictions;
@@ -164,7 +165,6 @@ public final class Simulator {
       peakResident = Math.max(peakResident, w.peakResident);
       cost += w.cost;
     }
-    allocs = hits + cold + evictions;
     return new SimResult(
         kind.label(),
         kind.usesThreshold() ? maxWarm : -1,
@@ -206,6 +206,7 @@ public final class Simulator {
     final SplittableRandom random;
     final int[] held;
     int heldCount;
+    long allocs;
 
     long steps;
     long hits;
@@ -278,6 +279,7 @@ public final class Simulator {
         failures++;
         return slot;
       }
+      allocs++;
       int last = shared.lastKey[slot];
       CostModel costs = config.costs();
       long working = config.bytesPerSlot();
