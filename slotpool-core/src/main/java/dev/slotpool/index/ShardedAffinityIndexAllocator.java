@@ -16,9 +16,11 @@ import java.util.Set;
  * A concurrent affinity allocator that scales across threads and still finds a key's warm slot
  * wherever it is: the rules of {@link AffinityIndexAllocator}, with the warm slots striped by key.
  *
- * <p>Used from one thread at a time it is exactly an {@link AffinityIndexAllocator} with the same
+ * <p>Used from a single thread it is exactly an {@link AffinityIndexAllocator} with the same
  * capacity and threshold: every call returns the same slot, throws the same exception, and leaves
- * the same statistics. Concurrent calls on keys of different stripes do not wait for each other.
+ * the same statistics. (Several threads taking turns without overlapping get the same results
+ * except for eviction order, which follows per-thread clocks: see the last relaxation below.)
+ * Concurrent calls on keys of different stripes do not wait for each other.
  *
  * <p>What it keeps under concurrency, as the exact allocator does:
  *
@@ -35,8 +37,8 @@ import java.util.Set;
  *       #unusedBytesResident()} are atomic snapshots.
  * </ul>
  *
- * <p>What it relaxes, only when calls overlap and only with more than one stripe (with one stripe
- * it is linearizable to the exact allocator):
+ * <p>What it relaxes, only with more than one stripe (with one stripe it is linearizable to the
+ * exact allocator), and except for the last item only when calls overlap:
  *
  * <ul>
  *   <li>the choice between a cold slot and an eviction compares {@code maxUnusedWarmSlots} with a
@@ -48,9 +50,10 @@ import java.util.Set;
  *   <li>an allocation for a key that misses and then evicts from another stripe has released its
  *       key's stripe by then, so a slot for its key freed in that window is not taken as an affine
  *       hit (the call counts as a miss, and may take that very slot as an eviction);
- *   <li>eviction order across threads is approximate: each thread's frees are stamped in its own
- *       order exactly, and threads' clocks are kept within about 64 frees of each other (a free
- *       stamped by a lagging thread counts as up to that much older than it is).
+ *   <li>eviction order across threads is approximate, even when the threads take turns: each
+ *       thread's frees are stamped in its own order (exactly, unless two threads share a stamp
+ *       cell), and threads' clocks are kept within about 64 frees of each other, so a free stamped
+ *       by a lagging thread counts as up to that much older than it is.
  * </ul>
  *
  * <p>Each relaxation changes which free slot a racing call gets, never whether a slot is free.

@@ -16,17 +16,18 @@ import java.util.function.Consumer;
  * after every {@code memory.grow}, as a cached base and bound would be stale.
  *
  * <p>{@link #close()} resets the slot and returns it to the pool. Every segment of this lease
- * belongs to one shared arena that {@code close} closes first, so any later access through any of
- * them throws {@link IllegalStateException}: a closed lease can never read or write the slot's next
- * user's memory, and cannot crash the JVM. Closing twice is harmless.
+ * belongs to one arena (shared, or confined in a thread-confined pool) that {@code close} closes
+ * first, so any later access through any of them throws {@link IllegalStateException}: a closed
+ * lease can never read or write the slot's next user's memory, and cannot crash the JVM. Closing
+ * twice is harmless.
  *
- * <p>Thread-safe: segments may be accessed from any thread (they are shared-arena segments); {@code
- * grow} and {@code close} may be called from any thread and are atomic with respect to each other.
- * Writes made through the segments before {@code close} happen-before the slot's reset. {@code
- * close} throws {@link IllegalStateException} and leaves the lease open if a native call still uses
- * one of its segments. In a pool built with {@link MemoryPool.Builder#threadConfined(boolean)
- * threadConfined(true)} the segments and {@code close} belong to the allocating thread alone; other
- * threads get {@link WrongThreadException}.
+ * <p>Thread-safe: by default segments may be accessed from any thread (shared-arena segments);
+ * {@code grow} and {@code close} may be called from any thread and are atomic with respect to each
+ * other. Writes made through the segments before {@code close} happen-before the slot's reset.
+ * {@code close} throws {@link IllegalStateException} and leaves the lease open if a native call
+ * still uses one of its segments. In a pool built with {@link
+ * MemoryPool.Builder#threadConfined(boolean) threadConfined(true)} the segments and {@code close}
+ * belong to the allocating thread alone; other threads get {@link WrongThreadException}.
  */
 // Restricted FFM methods (downcalls, reinterpret) are the point of this layer: callers grant
 // native access to the module (or ALL-UNNAMED on the class path).
@@ -36,7 +37,7 @@ public final class PooledMemory implements AutoCloseable {
    * Implementation notes.
    *
    * The arena is the lease's only guard: the segments are the slot's address reinterpreted with
-   * this arena's scope, so closing the arena (a thread-local handshake in the JVM) makes every
+   * this arena's scope, so closing the arena (for a shared arena, a handshake with every JVM thread) makes every
    * segment of the lease, held by whatever thread, inaccessible before the pool touches the slot
    * again. grow() reinterprets the same address with a larger size in the same arena.
    *

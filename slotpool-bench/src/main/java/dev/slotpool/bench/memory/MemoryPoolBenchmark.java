@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One instantiation of a memory with an initial image: get the memory, touch 64 KiB of it, give it
- * back. Three ways:
+ * back. Four ways:
  *
  * <ul>
  *   <li>{@code baseline}: what a runtime does without a pool, {@code Arena.ofConfined()}, allocate

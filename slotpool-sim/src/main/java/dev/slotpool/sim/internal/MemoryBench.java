@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * Times one use of a memory the size of a module's linear memory: get it holding an image, write
- * some of it, give it back. Three ways:
+ * some of it, give it back. Four ways:
  *
  * <ul>
  *   <li>{@code memory/arena-copy}: what a runtime without a pool does: a fresh {@link Arena}
@@ -51,7 +51,7 @@ public final class MemoryBench {
     }
   }
 
-  /** Times the three cases, each after a warm-up. */
+  /** Times the four cases, each after a warm-up. */
   public List<String[]> measureAll(Duration warmup, Duration measurement) {
     List<String[]> rows = new ArrayList<>();
     rows.add(row("memory/arena-copy", TimedLoop.run(this::arenaCopy, warmup, measurement)));

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Times "instantiate, call one export, drop the instance" for a WebAssembly module three ways:
+ * Times "instantiate, call one export, drop the instance" for a WebAssembly module four ways:
  * {@code wasm/default} (Chicory alone, memory allocated and filled from the data segments every
  * time), {@code wasm/pooled-cold} (a one-slot {@link WasmInstancePool} shared by two parses of the
  * module in turn, so each instantiation maps its image afresh) and {@code wasm/pooled-warm} (the
