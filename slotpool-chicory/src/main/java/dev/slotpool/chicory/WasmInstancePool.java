@@ -145,12 +145,12 @@ public final class WasmInstancePool implements AutoCloseable {
   /** Releases every module's images and unmaps the pool. Idempotent. */
   @Override
   public void close() {
+    memoryPool.close(); // first: if a lease is busy it throws, and the plans stay for a retry
     ModulePlan[] all;
     synchronized (plans) {
       all = plans.values().toArray(new ModulePlan[0]);
       plans.clear();
     }
-    memoryPool.close();
     for (ModulePlan plan : all) {
       plan.close();
     }
