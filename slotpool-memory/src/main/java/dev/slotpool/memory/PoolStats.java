@@ -16,7 +16,10 @@ package dev.slotpool.memory;
  * @param pendingDecommits slots released and reset by hand whose decommit is still queued; they are
  *     neither in use nor available until the batch is flushed
  * @param residentBytes bytes the warm slots keep resident: the sum, over warm slots, of what each
- *     reset left resident (at most {@code keepResidentBytes} per slot)
+ *     reset left resident (at most {@code keepResidentBytes} per slot), less what the budget
+ *     decommitted since; it never exceeds {@code residentBudgetBytes}, and with no lease open it
+ *     equals the pool's resident memory as the kernel counts it ({@link
+ *     MemoryPool#measureResidentBytes()})
  * @param affinityHits allocations with a key that got a warm slot last used for an equal key
  * @param affinityMisses allocations with a key that found no warm slot for it (including those that
  *     then failed; an allocation that waits counts each attempt)
@@ -27,6 +30,17 @@ package dev.slotpool.memory;
  * @param decommits slot resets that dropped pages with {@code madvise(MADV_DONTNEED)}
  * @param decommitBatches decommit batches flushed (each is one pass over up to {@code
  *     decommitBatchSize} slots)
+ * @param mode what resets keep resident: every page written ({@link ResidentMode#ADAPTIVE}, the
+ *     default) or a fixed prefix per slot
+ * @param residentBudgetBytes the most bytes the warm slots may keep resident together
+ * @param copiedBytes bytes that resets restored by copying them back from an image
+ * @param zeroedBytes bytes that resets restored by zero-filling them
+ * @param decommitBytes bytes that resets dropped (counted in {@code decommits}): the fixed mode's
+ *     pages beyond {@code keepResidentBytes}, or what of a releasing slot did not fit the budget
+ * @param budgetDecommits warm slots decommitted whole because a release would have exceeded the
+ *     resident budget, coldest (least recently released) first; they stay warm, with their affinity
+ *     and image mapping, and fault their pages in again on next use
+ * @param budgetDecommitBytes the resident bytes those budget decommits dropped
  */
 public record PoolStats(
     int slots,
@@ -41,7 +55,19 @@ public record PoolStats(
     long failedAllocations,
     long imageMappings,
     long decommits,
-    long decommitBatches) {
+    long decommitBatches,
+    ResidentMode mode,
+    long residentBudgetBytes,
+    long copiedBytes,
+    long zeroedBytes,
+    long decommitBytes,
+    long budgetDecommits,
+    long budgetDecommitBytes) {
+
+  /** Bytes that resets restored by hand, by copy or by zero-fill. */
+  public long restoredBytes() {
+    return copiedBytes + zeroedBytes;
+  }
 
   /** Slots never used yet. */
   public int coldSlots() {
