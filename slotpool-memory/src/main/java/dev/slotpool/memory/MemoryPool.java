@@ -87,8 +87,14 @@ public final class MemoryPool implements AutoCloseable {
    * something else, is purged, or the pool closes.
    *
    * Release: the lease's arena is closed first, so no segment can reach the slot; then SlotMemory
-   * resets it and says from where the rest must be decommitted; that is done at once, or queued
-   * for a batch; only then does allocator.free learn the slot and its resident bytes.
+   * resets it (adaptive: keepResidentBytes is the whole slot, so every written page is restored
+   * and kept) and says from where the rest must be decommitted; ResidentBudget reserves room for
+   * what stays, decommitting the coldest warm slots first, and may lower that cutoff; the
+   * decommit is done at once, or queued for a batch; only then do the budget's list and
+   * allocator.free learn the slot and its resident bytes. prepare and purge claim a slot from the
+   * budget before touching it, which waits out a budget decommit of that slot in progress.
+   * stats().residentBytes is the budget's count, not the allocator's (which does not see budget
+   * decommits of warm slots).
    *
    * Closing: release, purge and flushDecommits write into the reservation (copies, madvise,
    * mmap MAP_FIXED), so they hold lifecycle's read lock and check unmapped under it; close()
