@@ -9,6 +9,7 @@ import dev.slotpool.memory.internal.Lifecycle;
 import dev.slotpool.memory.internal.Mapping;
 import dev.slotpool.memory.internal.Pagemap;
 import dev.slotpool.memory.internal.ReleaseEvent;
+import dev.slotpool.memory.internal.ResidentBudget;
 import dev.slotpool.memory.internal.SlotMemory;
 import dev.slotpool.memory.internal.SlotReturns;
 import dev.slotpool.memory.internal.Smaps;
@@ -28,11 +29,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * never accessible. {@link #allocate(Object, MemoryImage, long) allocate(key, image, bytes)} picks
  * a slot with a {@link dev.slotpool.index.AffinityIndexAllocator}, preferring a warm slot last used
  * for an equal {@code key}; maps the image copy-on-write into it unless the slot already holds it;
- * and makes the first {@code bytes} accessible. Closing the lease resets the slot: its first {@code
- * keepResidentBytes} are restored by hand (copied back from the image or zeroed) and stay resident
- * for the next user, the rest is dropped with {@code madvise(MADV_DONTNEED)}, in batches of {@code
- * decommitBatchSize} slots. Where the kernel supports {@code PAGEMAP_SCAN} (Linux 6.7+), only the
- * pages actually written are restored.
+ * and makes the first {@code bytes} accessible. Closing the lease resets the slot. By default the
+ * reset is <em>adaptive</em>: every page the lease wrote, including pages its memory grew into, is
+ * restored by hand (copied back from the image or zeroed) and stays resident, so the next lease of
+ * the slot, typically the same module again, touches the same pages without a single page fault.
+ * Where the kernel supports {@code PAGEMAP_SCAN} (Linux 6.7+) only the pages actually written are
+ * restored; elsewhere the whole range the slot has had accessible is. A pool-wide resident budget
+ * ({@link Builder#residentBudgetBytes}) bounds what the unused slots keep: when a release would
+ * exceed it, the coldest warm slots (the least recently released) are decommitted first. {@link
+ * Builder#keepResidentBytes} selects the fixed mode instead: a slot keeps at most that many bytes
+ * and the rest is dropped with {@code madvise(MADV_DONTNEED)}, in batches of {@code
+ * decommitBatchSize} slots (Wasmtime's knob).
  *
  * <p>Isolation: no byte written through one lease is ever visible through a later lease of the same
  * slot, whatever the keys, images, sizes and growth. A lease of a key with an image always starts
@@ -44,13 +51,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * in progress, and invalidates the leases' segments first, so a late access throws instead of
  * crashing. It must not race with {@code allocate}.
  *
- * <p>Leases are shared-arena segments by default; {@link Builder#threadConfined(boolean)} makes
- * them confined to the allocating thread, which makes releasing one several times cheaper.
+ * <p>Leases are confined to the thread that allocated them by default ({@link
+ * Builder#threadConfined(boolean)}): their segments work on that thread only (any other thread gets
+ * {@link WrongThreadException}, so a stale segment on another thread can never reach the slot's
+ * next user), only that thread may close them, and closing one costs no JVM-wide handshake. With
+ * {@code threadConfined(false)} leases are shared: any thread may use and close them, and each
+ * release pays a handshake with every JVM thread (tens to hundreds of microseconds on a busy
+ * machine).
  *
  * <p>Linux only (x86-64 and AArch64): it calls libc through the FFM API and needs native access
  * ({@code --enable-native-access=dev.slotpool.memory}, or {@code ALL-UNNAMED} on the class path).
- * Resets use {@code PAGEMAP_SCAN} on Linux 6.7+ and fall back to restoring the whole keep-resident
- * prefix elsewhere; memory images are {@code memfd_create} files (Linux 3.17+).
+ * Resets use {@code PAGEMAP_SCAN} on Linux 6.7+ and fall back to restoring the whole range kept
+ * resident elsewhere; memory images are {@code memfd_create} files (Linux 3.17+).
  */
 // Restricted FFM methods (downcalls, reinterpret) are the point of this layer: callers grant
 // native access to the module (or ALL-UNNAMED on the class path).
@@ -74,8 +86,14 @@ public final class MemoryPool implements AutoCloseable {
    * something else, is purged, or the pool closes.
    *
    * Release: the lease's arena is closed first, so no segment can reach the slot; then SlotMemory
-   * resets it and says from where the rest must be decommitted; that is done at once, or queued
-   * for a batch; only then does allocator.free learn the slot and its resident bytes.
+   * resets it (adaptive: keepResidentBytes is the whole slot, so every written page is restored
+   * and kept) and says from where the rest must be decommitted; ResidentBudget reserves room for
+   * what stays, decommitting the coldest warm slots first, and may lower that cutoff; the
+   * decommit is done at once, or queued for a batch; only then do the budget's list and
+   * allocator.free learn the slot and its resident bytes. prepare and purge claim a slot from the
+   * budget before touching it, which waits out a budget decommit of that slot in progress.
+   * stats().residentBytes is the budget's count, not the allocator's (which does not see budget
+   * decommits of warm slots).
    *
    * Closing: release, purge and flushDecommits write into the reservation (copies, madvise,
    * mmap MAP_FIXED), so they hold lifecycle's read lock and check unmapped under it; close()
@@ -94,11 +112,14 @@ public final class MemoryPool implements AutoCloseable {
   private final long maxMemoryBytes;
   private final long guardBytes;
   private final long keepResidentBytes;
+  private final boolean adaptive;
   private final int decommitBatchSize;
   private final boolean pagemapScan;
   private final boolean threadConfined;
   private final boolean recordAllocationSites;
   private final SlotMemory memory;
+  private final ResidentBudget budget;
+  private final ResidentBudget.Decommitter decommitter = this::decommitWarm;
   private final Cleaner.Cleanable cleanable;
   private final AffinityIndexAllocator<Object> allocator;
   private final SlotTable table;
@@ -114,7 +135,8 @@ public final class MemoryPool implements AutoCloseable {
     this.slots = b.slots;
     this.maxMemoryBytes = b.maxMemoryBytes;
     this.guardBytes = b.guardBytes;
-    this.keepResidentBytes = (b.keepResidentBytes + page - 1) & -page;
+    this.adaptive = !b.fixedKeepResident;
+    this.keepResidentBytes = adaptive ? b.maxMemoryBytes : (b.keepResidentBytes + page - 1) & -page;
     this.decommitBatchSize = b.decommitBatchSize;
     this.pagemapScan = b.pagemapScan && Pagemap.isAvailable();
     this.threadConfined = b.threadConfined;
@@ -124,7 +146,11 @@ public final class MemoryPool implements AutoCloseable {
             slots, b.maxUnusedWarmSlots < 0 ? slots : b.maxUnusedWarmSlots);
     this.memory = new SlotMemory(slots, b.maxMemoryBytes, b.guardBytes);
     this.table = new SlotTable(slots, memory);
-    this.returns = new SlotReturns(allocator, memory, decommitBatchSize);
+    long ceiling = Math.multiplyExact((long) slots, keepResidentBytes);
+    this.budget =
+        new ResidentBudget(
+            slots, b.budgetSet ? b.residentBudgetBytes : ResidentBudget.defaultBudget(ceiling));
+    this.returns = new SlotReturns(allocator, memory, budget, decommitBatchSize);
     this.cleanable = Mapping.CLEANER.register(this, memory.reservation());
     this.lifecycle = new Lifecycle(this, this::terminate);
   }
@@ -229,6 +255,7 @@ public final class MemoryPool implements AutoCloseable {
       int purged = 0;
       int slot;
       while ((slot = allocator.allocAffineAndClearAffinity(key)) != AffinityAllocator.NO_SLOT) {
+        budget.claim(slot);
         try {
           table.unmapSlot(slot);
         } finally {
@@ -268,7 +295,7 @@ public final class MemoryPool implements AutoCloseable {
         a.inUse() - pending,
         a.unusedWarmSlots(),
         pending,
-        a.unusedBytesResident(),
+        budget.residentBytes(),
         a.affinityHits(),
         a.affinityMisses(),
         a.coldAllocations(),
@@ -277,7 +304,14 @@ public final class MemoryPool implements AutoCloseable {
         imageMappings.get(),
         returns.decommits(),
         returns.batches(),
-        leakedLeases.get());
+        leakedLeases.get(),
+        adaptive ? ResidentMode.ADAPTIVE : ResidentMode.FIXED,
+        budget.budgetBytes(),
+        memory.copiedBytes(),
+        memory.zeroedBytes(),
+        returns.decommitBytes(),
+        budget.decommits(),
+        budget.decommitBytes());
   }
 
   /** The number of slots. */
@@ -295,9 +329,22 @@ public final class MemoryPool implements AutoCloseable {
     return guardBytes;
   }
 
-  /** How many bytes at the start of a slot a reset restores by hand and keeps resident. */
+  /**
+   * The most bytes a reset keeps resident in one slot: the fixed mode's {@link
+   * Builder#keepResidentBytes}, or {@code maxMemoryBytes} in the adaptive mode.
+   */
   public long keepResidentBytes() {
     return keepResidentBytes;
+  }
+
+  /** What resets keep resident: adaptive (the default) or a fixed prefix per slot. */
+  public ResidentMode residentMode() {
+    return adaptive ? ResidentMode.ADAPTIVE : ResidentMode.FIXED;
+  }
+
+  /** The most bytes the warm slots keep resident together ({@link Builder#residentBudgetBytes}). */
+  public long residentBudgetBytes() {
+    return budget.budgetBytes();
   }
 
   /** Whether leases are confined to their allocating thread ({@link Builder#threadConfined}). */
@@ -358,8 +405,12 @@ public final class MemoryPool implements AutoCloseable {
         + slots
         + ", maxMemoryBytes="
         + maxMemoryBytes
+        + ", mode="
+        + residentMode()
         + ", keepResidentBytes="
         + keepResidentBytes
+        + ", residentBudgetBytes="
+        + budget.budgetBytes()
         + (lifecycle != null && lifecycle.isClosed() ? ", closed]" : "]");
   }
 
@@ -418,6 +469,7 @@ public final class MemoryPool implements AutoCloseable {
   private PooledMemory prepare(int slot, Object key, MemoryImage image, long initialBytes) {
     AllocateEvent event = new AllocateEvent();
     event.begin();
+    budget.claim(slot);
     long address = memory.address(slot);
     MemoryImage held = table.image(slot);
     boolean ownHold = image != null; // the caller's hold, until the slot takes it or it is dropped
@@ -446,7 +498,7 @@ public final class MemoryPool implements AutoCloseable {
         image.release();
       }
       table.setKey(slot, null);
-      returns.free(slot);
+      returns.decommitAndFree(slot, fitBudget(slot, memory.extent(slot)));
       throw e;
     }
     table.setKey(slot, key);
@@ -502,12 +554,14 @@ public final class MemoryPool implements AutoCloseable {
         ReleaseEvent event = new ReleaseEvent();
         event.begin();
         long cutoff = memory.reset(slot, keepResidentBytes, pagemapScan);
+        cutoff = fitBudget(slot, cutoff);
         if (event.shouldCommit()) {
           event.slot = slot;
           event.byteSize = byteSize;
           event.residentBytes = memory.resident(slot);
-          event.decommitBytes = memory.accessible(slot) - cutoff;
+          event.decommitBytes = memory.extent(slot) - cutoff;
           event.pagemapScan = pagemapScan && keepResidentBytes > 0;
+          event.adaptive = adaptive;
           event.commit();
         }
         returns.decommitAndFree(slot, cutoff);
@@ -586,6 +640,30 @@ public final class MemoryPool implements AutoCloseable {
   }
 
   /**
+   * Reserves budget for what the reset of {@code slot} left resident, decommitting colder warm
+   * slots first, and returns the decommit cutoff, lowered if the slot itself must give up pages.
+   */
+  private long fitBudget(int slot, long cutoff) {
+    long resident = memory.resident(slot);
+    long allowed = budget.reserve(slot, resident, decommitter);
+    if (allowed < resident) {
+      cutoff = Math.min(cutoff, memory.trimTo(slot, allowed, pagemapScan));
+    }
+    return cutoff;
+  }
+
+  /** The budget's decommit of a warm victim (the caller holds lifecycle's read lock). */
+  private long decommitWarm(int slot) {
+    try {
+      return memory.decommitAll(slot);
+    } catch (NativeMemoryException e) {
+      // madvise of our own mapping does not fail in practice; if it does, the pages are still
+      // pristine (the slot was reset), so isolation holds and only the count is off.
+      return 0;
+    }
+  }
+
+  /**
    * Configures a {@link MemoryPool}. Sizes are in bytes and must be multiples of {@link
    * MemoryPool#pageSize()}.
    *
@@ -596,10 +674,13 @@ public final class MemoryPool implements AutoCloseable {
     long maxMemoryBytes = 64L << 20;
     long guardBytes = 64L << 10;
     long keepResidentBytes;
+    boolean fixedKeepResident;
+    long residentBudgetBytes;
+    boolean budgetSet;
     int maxUnusedWarmSlots = -1; // -1: as many as slots
     int decommitBatchSize = 1;
     boolean pagemapScan = true;
-    boolean threadConfined;
+    boolean threadConfined = true;
     boolean recordAllocationSites;
 
     Builder() {}
@@ -623,11 +704,37 @@ public final class MemoryPool implements AutoCloseable {
     }
 
     /**
-     * How many bytes at the start of a slot a reset restores by hand and keeps resident instead of
-     * dropping them (default 0: drop everything). Rounded up to a page.
+     * Selects the fixed keep-resident mode: a reset keeps at most the first {@code
+     * keepResidentBytes} (rounded up to a page) of each slot resident, restored by hand, and drops
+     * the rest with {@code madvise(MADV_DONTNEED)}; 0 drops everything, so that every page a lease
+     * touches faults again in the next one. Without this call the pool is adaptive: a reset keeps
+     * every page the lease wrote, within {@link #residentBudgetBytes}. The budget bounds the fixed
+     * mode too, if it is set lower than {@code slots * keepResidentBytes}.
      */
     public Builder keepResidentBytes(long keepResidentBytes) {
       this.keepResidentBytes = keepResidentBytes;
+      this.fixedKeepResident = true;
+      return this;
+    }
+
+    /**
+     * The most bytes the unused (warm) slots may keep resident together. When a release would
+     * exceed it, the coldest warm slots (the least recently released) are decommitted first; they
+     * stay warm, with their affinity and image, and fault their pages in again on next use. If that
+     * is still not enough, the releasing slot keeps only what fits. 0 keeps nothing resident.
+     *
+     * <p>Default: a sixteenth of the memory this process may use ({@code MemTotal} in {@code
+     * /proc/meminfo}, or the cgroup's {@code memory.max} if lower; 1 GiB if neither can be read),
+     * and at most what the slots could keep ({@code slots * maxMemoryBytes}, or {@code slots *
+     * keepResidentBytes} in the fixed mode). Warm pages are a cache that makes the next lease of a
+     * slot fault-free, not memory anyone uses: a sixteenth leaves the machine to the heap (the JVM
+     * takes a quarter by default) and the programs themselves, while holding the working sets of
+     * many warm modules (a 1 MiB working set times a thousand slots on a 16 GiB machine). Set it to
+     * what the host can spare.
+     */
+    public Builder residentBudgetBytes(long residentBudgetBytes) {
+      this.residentBudgetBytes = residentBudgetBytes;
+      this.budgetSet = true;
       return this;
     }
 
@@ -652,8 +759,9 @@ public final class MemoryPool implements AutoCloseable {
 
     /**
      * Whether to use {@code PAGEMAP_SCAN} to reset only written pages where the kernel has it
-     * (default true). With false, or on older kernels, a reset restores all of the first {@code
-     * keepResidentBytes} and drops the rest.
+     * (default true). With false, or on older kernels, a reset restores by hand all of the range it
+     * keeps resident (in the adaptive mode, everything the slot has had accessible; in the fixed
+     * mode, the first {@code keepResidentBytes}) and drops the rest.
      */
     public Builder usePagemapScan(boolean usePagemapScan) {
       this.pagemapScan = usePagemapScan;
@@ -661,11 +769,19 @@ public final class MemoryPool implements AutoCloseable {
     }
 
     /**
-     * Whether each lease's segments are confined to the thread that allocated it (default false:
-     * shared, usable from any thread). Confined leases close much faster, as closing a shared arena
-     * makes every JVM thread pass a handshake (tens of microseconds on a busy machine), but their
-     * segments throw {@link WrongThreadException} on any other thread, and only that thread may
-     * {@link PooledMemory#close()} them. Suits a runtime that runs each instance on one thread.
+     * Whether each lease is confined to the thread that allocated it (default true).
+     *
+     * <p>Confined (true): the lease's segments work on the allocating thread only; on any other
+     * thread every access throws {@link WrongThreadException}, so a stale segment held elsewhere (a
+     * watchdog, a leaked reference) can never read or write the slot's next user's bytes. Only the
+     * allocating thread may {@link PooledMemory#close()} the lease; from another thread {@code
+     * close} throws {@link WrongThreadException} and the lease stays open. Closing costs no
+     * JVM-wide handshake. Suits a runtime that runs each instance on one thread.
+     *
+     * <p>Shared (false): any thread may use the segments and close the lease. Closing a shared
+     * arena makes every JVM thread pass a handshake before the slot is reset, tens of microseconds
+     * on an idle machine and hundreds under load, paid on every release; after it, every segment of
+     * the lease throws {@link IllegalStateException} on every thread.
      */
     public Builder threadConfined(boolean threadConfined) {
       this.threadConfined = threadConfined;
@@ -726,6 +842,10 @@ public final class MemoryPool implements AutoCloseable {
                 + "maxMemoryBytes "
                 + maxMemoryBytes
                 + ")");
+      }
+      if (residentBudgetBytes < 0) {
+        throw new IllegalArgumentException(
+            "residentBudgetBytes: " + residentBudgetBytes + " (expected: >= 0)");
       }
       if (maxUnusedWarmSlots < -1) {
         throw new IllegalArgumentException(

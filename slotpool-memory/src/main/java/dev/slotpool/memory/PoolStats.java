@@ -16,7 +16,10 @@ package dev.slotpool.memory;
  * @param pendingDecommits slots released and reset by hand whose decommit is still queued; they are
  *     neither in use nor available until the batch is flushed
  * @param residentBytes bytes the warm slots keep resident: the sum, over warm slots, of what each
- *     reset left resident (at most {@code keepResidentBytes} per slot)
+ *     reset left resident (at most {@code keepResidentBytes} per slot), less what the budget
+ *     decommitted since; it never exceeds {@code residentBudgetBytes}, and with no lease open it
+ *     equals the pool's resident memory as the kernel counts it ({@link
+ *     MemoryPool#measureResidentBytes()})
  * @param affinityHits allocations with a key that got a warm slot last used for an equal key
  * @param affinityMisses allocations with a key that found no warm slot for it (including those that
  *     then failed; an allocation that waits counts each attempt)
@@ -29,6 +32,17 @@ package dev.slotpool.memory;
  *     decommitBatchSize} slots)
  * @param leakedLeases leases that became unreachable without being closed, whose slots the pool
  *     reclaimed (reset and freed) when the garbage collector found them
+ * @param mode what resets keep resident: every page written ({@link ResidentMode#ADAPTIVE}, the
+ *     default) or a fixed prefix per slot
+ * @param residentBudgetBytes the most bytes the warm slots may keep resident together
+ * @param copiedBytes bytes that resets restored by copying them back from an image
+ * @param zeroedBytes bytes that resets restored by zero-filling them
+ * @param decommitBytes bytes that resets dropped (counted in {@code decommits}): the fixed mode's
+ *     pages beyond {@code keepResidentBytes}, or what of a releasing slot did not fit the budget
+ * @param budgetDecommits warm slots decommitted whole because a release would have exceeded the
+ *     resident budget, coldest (least recently released) first; they stay warm, with their affinity
+ *     and image mapping, and fault their pages in again on next use
+ * @param budgetDecommitBytes the resident bytes those budget decommits dropped
  */
 public record PoolStats(
     int slots,
@@ -44,7 +58,19 @@ public record PoolStats(
     long imageMappings,
     long decommits,
     long decommitBatches,
-    long leakedLeases) {
+    long leakedLeases,
+    ResidentMode mode,
+    long residentBudgetBytes,
+    long copiedBytes,
+    long zeroedBytes,
+    long decommitBytes,
+    long budgetDecommits,
+    long budgetDecommitBytes) {
+
+  /** Bytes that resets restored by hand, by copy or by zero-fill. */
+  public long restoredBytes() {
+    return copiedBytes + zeroedBytes;
+  }
 
   /** Slots never used yet. */
   public int coldSlots() {

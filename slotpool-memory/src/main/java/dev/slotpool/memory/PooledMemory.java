@@ -18,18 +18,28 @@ import java.util.function.Consumer;
  * after every {@code memory.grow}, as a cached base and bound would be stale.
  *
  * <p>{@link #close()} resets the slot and returns it to the pool. Every segment of this lease
- * belongs to one arena (shared, or confined in a thread-confined pool) that {@code close} closes
- * first, so any later access through any of them throws {@link IllegalStateException}: a closed
- * lease can never read or write the slot's next user's memory, and cannot crash the JVM. Closing
- * twice is harmless.
+ * belongs to one arena that {@code close} closes first, so any later access through any of them
+ * throws {@link IllegalStateException}: a closed lease can never read or write the slot's next
+ * user's memory, and cannot crash the JVM. Closing twice is harmless.
  *
- * <p>Thread-safe: by default segments may be accessed from any thread (shared-arena segments);
- * {@code grow} and {@code close} may be called from any thread and are atomic with respect to each
- * other. Writes made through the segments before {@code close} happen-before the slot's reset.
- * {@code close} throws {@link IllegalStateException} and leaves the lease open if a native call
- * still uses one of its segments. In a pool built with {@link
- * MemoryPool.Builder#threadConfined(boolean) threadConfined(true)} the segments and {@code close}
- * belong to the allocating thread alone; other threads get {@link WrongThreadException}.
+ * <p>Threading depends on the pool's {@link MemoryPool.Builder#threadConfined(boolean)
+ * threadConfined} setting:
+ *
+ * <ul>
+ *   <li>Confined (the default): the segments, {@code grow} and {@code close} belong to the
+ *       allocating thread. On any other thread a segment access throws {@link WrongThreadException}
+ *       (before and after the lease is closed, so a stale segment elsewhere never reaches the next
+ *       user), and so does {@code close}, leaving the lease open: close it on its own thread.
+ *       Closing costs no JVM-wide handshake.
+ *   <li>Shared ({@code threadConfined(false)}): segments may be accessed from any thread; {@code
+ *       grow} and {@code close} may be called from any thread and are atomic with respect to each
+ *       other. {@code close} throws {@link IllegalStateException} and leaves the lease open if a
+ *       native call still uses one of its segments. Each close makes every JVM thread pass a
+ *       handshake.
+ * </ul>
+ *
+ * <p>Either way, writes made through the segments before {@code close} happen-before the slot's
+ * reset.
  */
 // Restricted FFM methods (downcalls, reinterpret) are the point of this layer: callers grant
 // native access to the module (or ALL-UNNAMED on the class path).
@@ -183,7 +193,8 @@ public final class PooledMemory implements AutoCloseable {
    *
    * @throws IllegalStateException if a native call still holds one of this lease's segments (the
    *     lease stays open)
-   * @throws WrongThreadException if the lease is thread-confined to another thread (it stays open)
+   * @throws WrongThreadException if the lease is thread-confined to another thread (it stays open;
+   *     close it on the thread that allocated it)
    */
   @Override
   public void close() {
@@ -191,7 +202,7 @@ public final class PooledMemory implements AutoCloseable {
       if (closed) {
         return;
       }
-      arena.close();
+      closeArena();
       closed = true;
     }
     try {
@@ -251,6 +262,20 @@ public final class PooledMemory implements AutoCloseable {
     @Override
     public void accept(MemorySegment segment) {
       Objects.requireNonNull(pool);
+    }
+  }
+
+  private void closeArena() {
+    try {
+      arena.close();
+    } catch (WrongThreadException e) {
+      throw new WrongThreadException(
+          "PooledMemory of slot "
+              + slot
+              + " is confined to the thread that allocated it, and only that thread may close it:"
+              + " close it there (hand the request back to it), or build the pool with"
+              + " threadConfined(false) to use and close leases from any thread",
+          e);
     }
   }
 

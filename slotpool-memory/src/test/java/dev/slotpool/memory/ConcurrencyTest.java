@@ -24,19 +24,31 @@ class ConcurrencyTest {
   private static final int THREADS = 6;
   private static final int ROUNDS = 300;
 
-  @ParameterizedTest(name = "batch={0}, pagemapScan={1}")
-  @CsvSource({"1, true", "3, true", "1, false", "3, false"})
-  void manyThreads_fewSlots_everyLeaseIsPristineAndExclusive(int batch, boolean scan)
+  /** keepResident -1: the default adaptive mode, with a budget that binds all the time. */
+  @ParameterizedTest(name = "batch={0}, pagemapScan={1}, keepResident={2}")
+  @CsvSource({
+    "1, true, 8192",
+    "3, true, 8192",
+    "1, false, 8192",
+    "3, false, 8192",
+    "1, true, -1",
+    "2, false, -1"
+  })
+  void manyThreads_fewSlots_everyLeaseIsPristineAndExclusive(int batch, boolean scan, long keep)
       throws Exception {
     byte[] bytes = Contents.image((int) (2 * PAGE + 1), 5);
-    try (MemoryPool pool =
-            MemoryPool.builder()
-                .slots(3)
-                .maxMemoryBytes(8 * PAGE)
-                .keepResidentBytes(2 * PAGE)
-                .decommitBatchSize(batch)
-                .usePagemapScan(scan)
-                .build();
+    MemoryPool.Builder builder =
+        MemoryPool.builder()
+            .slots(3)
+            .maxMemoryBytes(8 * PAGE)
+            .decommitBatchSize(batch)
+            .usePagemapScan(scan);
+    if (keep >= 0) {
+      builder.keepResidentBytes(keep);
+    } else {
+      builder.residentBudgetBytes(10 * PAGE);
+    }
+    try (MemoryPool pool = builder.build();
         MemoryImage image = MemoryImage.of(bytes);
         ExecutorService executor = Executors.newFixedThreadPool(THREADS)) {
       int[] owner = new int[pool.slots()];
@@ -80,6 +92,11 @@ class ConcurrencyTest {
       assertThat(stats.inUse()).isZero();
       assertThat(stats.affinityHits() + stats.coldAllocations() + stats.evictions())
           .isEqualTo(THREADS * ROUNDS);
+      assertThat(stats.residentBytes()).isLessThanOrEqualTo(stats.residentBudgetBytes());
+      assertThat(pool.measureResidentBytes()).isEqualTo(stats.residentBytes());
+      if (keep < 0) {
+        assertThat(stats.budgetDecommits()).as("the budget bound").isPositive();
+      }
     }
   }
 }

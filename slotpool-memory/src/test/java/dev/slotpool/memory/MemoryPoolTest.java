@@ -35,7 +35,9 @@ class MemoryPoolTest {
 
   @Test
   void allocateWithTimeout_waitsForARelease() throws Exception {
-    try (MemoryPool pool = MemoryPool.builder().slots(1).maxMemoryBytes(4 * PAGE).build()) {
+    // Shared leases: the waiter allocates on its own thread, the test closes the lease.
+    try (MemoryPool pool =
+        MemoryPool.builder().slots(1).maxMemoryBytes(4 * PAGE).threadConfined(false).build()) {
       PooledMemory held = pool.allocate("a", null, PAGE);
       AtomicReference<Thread> waiter = new AtomicReference<>();
       CompletableFuture<PooledMemory> next =
@@ -144,7 +146,12 @@ class MemoryPoolTest {
   @Test
   void decommitBatch_holdsSlotsUntilFull_andExhaustionFlushesIt() {
     try (MemoryPool pool =
-        MemoryPool.builder().slots(3).maxMemoryBytes(8 * PAGE).decommitBatchSize(3).build()) {
+        MemoryPool.builder()
+            .slots(3)
+            .maxMemoryBytes(8 * PAGE)
+            .keepResidentBytes(0)
+            .decommitBatchSize(3)
+            .build()) {
       PooledMemory a = pool.allocate("a", null, 4 * PAGE);
       PooledMemory b = pool.allocate("b", null, 4 * PAGE);
       PooledMemory c = pool.allocate("c", null, 4 * PAGE);

@@ -70,7 +70,9 @@ class PoolModelTest {
   void randomSequence_matchesModel(long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     int slots = 1 + random.nextInt(4);
-    long keep = random.nextBoolean() ? 0 : random.nextInt(17) * PAGE;
+    // -1: the default, adaptive mode
+    long keep = random.nextInt(3) == 0 ? -1 : random.nextBoolean() ? 0 : random.nextInt(17) * PAGE;
+    long budget = random.nextBoolean() ? -1 : random.nextLong(slots * MAX + 1);
     boolean scan = random.nextBoolean();
     int batch = 1 + random.nextInt(slots);
     String where =
@@ -84,22 +86,32 @@ class PoolModelTest {
             + scan
             + ", batch "
             + batch
+            + ", budget "
+            + budget
             + ")";
     Object[] lastKey = new Object[slots];
     MemoryImage[] lastImage = new MemoryImage[slots];
     boolean[] used = new boolean[slots];
     boolean[] purgedWhileOpen = new boolean[slots];
     List<Open> open = new ArrayList<>();
-    try (MemoryPool pool =
+    MemoryPool.Builder builder =
         MemoryPool.builder()
             .slots(slots)
             .maxMemoryBytes(MAX)
             .guardBytes(PAGE)
-            .keepResidentBytes(keep)
             .usePagemapScan(scan)
             .decommitBatchSize(batch)
-            .maxUnusedWarmSlots(random.nextInt(slots + 1))
-            .build()) {
+            .maxUnusedWarmSlots(random.nextInt(slots + 1));
+    if (keep >= 0) {
+      builder.keepResidentBytes(keep);
+    }
+    if (budget >= 0) {
+      builder.residentBudgetBytes(budget);
+    }
+    long perSlot = keep >= 0 ? keep : MAX;
+    try (MemoryPool pool = builder.build()) {
+      assertThat(pool.residentMode())
+          .isEqualTo(keep >= 0 ? ResidentMode.FIXED : ResidentMode.ADAPTIVE);
       for (int step = 0; step < OPS; step++) {
         String at = where + " step " + step;
         int dice = random.nextInt(10);
@@ -190,7 +202,8 @@ class PoolModelTest {
             .isLessThanOrEqualTo(slots);
         assertThat(stats.residentBytes())
             .as(at + " residentBytes")
-            .isLessThanOrEqualTo(stats.unusedWarmSlots() * keep);
+            .isLessThanOrEqualTo((stats.unusedWarmSlots() + stats.pendingDecommits()) * perSlot)
+            .isLessThanOrEqualTo(stats.residentBudgetBytes());
       }
       for (Open lease : open) {
         lease.memory().close();
@@ -199,7 +212,7 @@ class PoolModelTest {
       PoolStats stats = pool.stats();
       assertThat(pool.measureResidentBytes())
           .as(where + ": smaps Rss vs stats().residentBytes()")
-          .isBetween(stats.residentBytes() - slots * PAGE, stats.residentBytes() + slots * PAGE);
+          .isEqualTo(stats.residentBytes());
     }
   }
 

@@ -38,16 +38,58 @@ class PooledMemoryTest {
   }
 
   @Test
-  void closedLease_accessFromAnotherThreadThrows() throws Exception {
-    try (MemoryPool pool = pool()) {
+  void closedSharedLease_accessFromAnotherThreadThrows() throws Exception {
+    try (MemoryPool pool =
+        MemoryPool.builder().slots(2).maxMemoryBytes(4 * PAGE).threadConfined(false).build()) {
+      assertThat(pool.threadConfined()).isFalse();
       PooledMemory memory = pool.allocate("k", null, PAGE);
       MemorySegment segment = memory.segment();
+      CompletableFuture.runAsync(() -> segment.set(ValueLayout.JAVA_BYTE, 0, (byte) 1)).get();
       memory.close();
       CompletableFuture<Byte> read =
           CompletableFuture.supplyAsync(() -> segment.get(ValueLayout.JAVA_BYTE, 0));
       assertThatThrownBy(read::get)
           .isInstanceOf(ExecutionException.class)
           .hasCauseInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
+  void defaultLease_isConfined_staleSegmentElsewhereNeverReachesTheNextUser() throws Exception {
+    try (MemoryPool pool = pool()) {
+      assertThat(pool.threadConfined()).isTrue();
+      PooledMemory memory = pool.allocate("k", null, PAGE);
+      MemorySegment stale = memory.segment();
+      CompletableFuture<Void> writeElsewhere =
+          CompletableFuture.runAsync(() -> stale.set(ValueLayout.JAVA_BYTE, 0, (byte) 9));
+      assertThatThrownBy(writeElsewhere::get).hasCauseInstanceOf(WrongThreadException.class);
+      memory.close();
+      try (PooledMemory next = pool.allocate("k", null, PAGE)) {
+        assertThat(next.slot()).isEqualTo(memory.slot());
+        CompletableFuture<Void> late =
+            CompletableFuture.runAsync(() -> stale.set(ValueLayout.JAVA_BYTE, 0, (byte) 9));
+        assertThatThrownBy(late::get).hasCauseInstanceOf(WrongThreadException.class);
+        assertThat(next.segment().get(ValueLayout.JAVA_BYTE, 0)).isZero();
+      }
+    }
+  }
+
+  @Test
+  void confinedLease_closeFromAnotherThread_throwsWithAHint_andStaysOpen() throws Exception {
+    try (MemoryPool pool = pool()) {
+      PooledMemory memory = pool.allocate("k", null, PAGE);
+      CompletableFuture<Void> closeElsewhere = CompletableFuture.runAsync(memory::close);
+      assertThatThrownBy(closeElsewhere::get)
+          .cause()
+          .isInstanceOf(WrongThreadException.class)
+          .hasMessageContaining("slot " + memory.slot())
+          .hasMessageContaining("close it there")
+          .hasMessageContaining("threadConfined(false)");
+      assertThat(memory.isClosed()).isFalse();
+      memory.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 1); // still usable here
+      assertThat(pool.stats().inUse()).isEqualTo(1);
+      memory.close();
+      assertThat(pool.stats().inUse()).isZero();
     }
   }
 

@@ -35,4 +35,8 @@ public final class ReleaseEvent extends Event {
   @Label("Pagemap Scan")
   @Description("Whether PAGEMAP_SCAN limited the reset to the pages written")
   public boolean pagemapScan;
+
+  @Label("Adaptive")
+  @Description("Whether the pool keeps every written page resident (else a fixed keep-resident)")
+  public boolean adaptive;
 }

@@ -1,6 +1,7 @@
 package dev.slotpool.memory.internal;
 
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The native side of a pool's slots: one reservation, and per slot what is mapped, accessible and
@@ -27,16 +28,30 @@ public final class SlotMemory {
    * PROT_NONE anonymous memory; mapImage() then maps the memfd MAP_PRIVATE|MAP_FIXED, so the slot
    * reads the image's pages from the page cache and copies a page only when it is written.
    *
-   * Reset: with PAGEMAP_SCAN, the present or swapped pages of the accessible range are visited in
-   * address order; written ones (neither file-backed nor the zero page) are copied back from the
-   * image or zeroed by hand, clean file pages are left mapped, zero pages cost nothing, until
-   * keepResidentBytes of resident pages have been kept; everything from that point on must be
-   * decommitted. Without it, the first keepResidentBytes are restored by hand and the rest must be
-   * decommitted. Either way every written byte is restored or dropped, and what stays resident is
-   * exactly resident[s].
+   * Extent: residentEnd[s] bounds the pages a slot may have resident outside its accessible
+   * range, so a reset, a clear or a decommit covers extent(s) = max(accessible[s],
+   * residentEnd[s]). Pages a lease grew into stay resident after its reset; when the next lease
+   * starts smaller, makeAccessible only takes their protection away (they are already pristine,
+   * and nobody can write a PROT_NONE page), so growing again reuses them without a fault.
    *
-   * Invariants: pages at or beyond accessible[s] are not resident and read as pristine; a reset
-   * slot reads as its image (or zero) everywhere.
+   * Reset: with PAGEMAP_SCAN, the present or swapped pages of the extent are visited in address
+   * order; written ones (neither file-backed nor the zero page) inside the accessible range are
+   * copied back from the image or zeroed by hand (those beyond it were reset before they were
+   * made inaccessible), clean file pages are left mapped, zero pages cost nothing, until
+   * keepResidentBytes of resident pages have been kept; everything from that point on must be
+   * decommitted. Without it, the first keepResidentBytes of the extent are kept: the accessible
+   * part restored by hand, and the rest must be decommitted. Either way every written byte is
+   * restored or dropped, and what stays resident is exactly resident[s].
+   *
+   * Without PAGEMAP_SCAN the resident pages are always a prefix: after a reset every page of
+   * [0, residentEnd) is present (restored by hand now, or kept from an earlier reset) and none
+   * beyond it, so resident[s] == residentEnd[s] is exact without asking the kernel.
+   *
+   * Counters: copiedBytes and zeroedBytes are LongAdders, as different slots reset concurrently.
+   *
+   * Invariants: pages at or beyond extent(s) are not resident and read as pristine; pages in
+   * [accessible[s], extent(s)) read as pristine; a reset slot reads as its image (or zero)
+   * everywhere.
    */
 
   private static final boolean HUGE_PAGES_ALWAYS = hugePagesAlways();
@@ -46,7 +61,10 @@ public final class SlotMemory {
   private final long reservationBytes;
   private final Mapping reservation;
   private final long[] accessible;
+  private final long[] residentEnd;
   private final long[] resident;
+  private final LongAdder copiedBytes = new LongAdder();
+  private final LongAdder zeroedBytes = new LongAdder();
   private final MemorySegment[] imageContents;
   private final long[] imageBytes;
 
@@ -60,6 +78,7 @@ public final class SlotMemory {
     this.stride = maxMemoryBytes + guardBytes;
     this.reservationBytes = Math.multiplyExact((long) slots, stride);
     this.accessible = new long[slots];
+    this.residentEnd = new long[slots];
     this.resident = new long[slots];
     this.imageContents = new MemorySegment[slots];
     this.imageBytes = new long[slots];
@@ -110,7 +129,7 @@ public final class SlotMemory {
    * then maps no image and nothing of it is resident.
    */
   public void clear(int slot) {
-    long extent = Math.max(accessible[slot], imageBytes[slot]);
+    long extent = Math.max(extent(slot), imageBytes[slot]);
     if (extent > 0) {
       long address = address(slot);
       Libc.mmap(
@@ -121,6 +140,7 @@ public final class SlotMemory {
           -1,
           0);
       accessible[slot] = 0;
+      residentEnd[slot] = 0;
       resident[slot] = 0;
       imageContents[slot] = null;
       imageBytes[slot] = 0;
@@ -145,7 +165,8 @@ public final class SlotMemory {
 
   /**
    * Makes the first {@code bytes} (rounded up to a page) of the slot read-write and the rest
-   * inaccessible; pages it takes away are dropped first so that nothing beyond stays resident.
+   * inaccessible. Pages it takes away stay resident (they must be pristine: it shrinks only a reset
+   * slot), so that growing into them again costs no fault.
    */
   public void makeAccessible(int slot, long bytes) {
     long page = Libc.pageSize();
@@ -155,51 +176,132 @@ public final class SlotMemory {
     if (want > have) {
       Libc.mprotect(address + have, want - have, Libc.PROT_READ | Libc.PROT_WRITE);
     } else if (want < have) {
-      Libc.madvise(address + want, have - want, Libc.MADV_DONTNEED);
       Libc.mprotect(address + want, have - want, Libc.PROT_NONE);
+      // residentEnd already covers [want, have) if a page there is resident: the reset that made
+      // those pages pristine set it.
     }
     accessible[slot] = want;
   }
 
   /**
    * Restores by hand what a reset keeps resident and returns the offset from which the rest of the
-   * accessible range must still be decommitted ({@link #decommitFrom}); sets {@link #resident}.
+   * slot's extent must still be decommitted ({@link #decommitFrom}); sets {@link #resident}.
    *
    * @param keepResidentBytes the page-rounded budget of resident bytes to keep
    * @param scan whether to use PAGEMAP_SCAN (it falls back if the scan fails)
    */
   public long reset(int slot, long keepResidentBytes, boolean scan) {
-    long extent = accessible[slot];
+    long extent = extent(slot);
+    residentEnd[slot] = extent; // until a decommit lowers it, a smaller lease keeps these pages
     long keep = Math.min(keepResidentBytes, extent);
     if (scan && keep > 0) {
       long cutoff = resetScanned(slot, extent, keep);
       if (cutoff >= 0) {
         return cutoff;
       }
+      // What is resident beyond the accessible range is unknown: keep none of it.
+      keep = Math.min(keep, accessible[slot]);
     }
-    restore(slot, 0, keep);
+    restore(slot, 0, Math.min(keep, accessible[slot]));
     resident[slot] = keep;
     return keep;
   }
 
-  /** The accessible bytes of the slot, the end of what {@link #reset} leaves to decommit. */
+  /**
+   * Lowers the resident bytes of a reset slot to at most {@code bytes} and returns the offset from
+   * which its extent must be decommitted to get there ({@link #decommitFrom}); sets {@link
+   * #resident}. Nothing is restored: a reset slot is pristine already.
+   */
+  public long trimTo(int slot, long bytes, boolean scan) {
+    long extent = extent(slot);
+    if (resident[slot] <= bytes) {
+      return extent;
+    }
+    if (scan) {
+      long cutoff = countScanned(slot, extent, bytes);
+      if (cutoff >= 0) {
+        return cutoff;
+      }
+      resident[slot] = 0; // unknown layout: drop it all
+      return 0;
+    }
+    long page = Libc.pageSize();
+    long cutoff = bytes & -page;
+    resident[slot] = Math.min(cutoff, resident[slot]);
+    return cutoff;
+  }
+
+  /** The accessible bytes of the slot. */
   public long accessible(int slot) {
     return accessible[slot];
   }
 
-  /** Drops the slot's pages from {@code offset} to the end of its accessible range. */
+  /**
+   * The end of what may be resident in the slot: at least its accessible bytes, more if an earlier
+   * lease grew further and its pages stayed. The end of what {@link #reset} leaves to decommit.
+   */
+  public long extent(int slot) {
+    return Math.max(accessible[slot], residentEnd[slot]);
+  }
+
+  /**
+   * Records that the slot's pages from {@code offset} on are dropped (or about to be, by whoever
+   * owns the slot until it is free): its extent shrinks to its accessible bytes or {@code offset}.
+   */
+  public void decommittedFrom(int slot, long offset) {
+    residentEnd[slot] = Math.min(offset, extent(slot));
+  }
+
+  /** Drops the slot's pages from {@code offset} to the end of its extent, and records it. */
   public void decommitFrom(int slot, long offset) {
-    long length = accessible[slot] - offset;
+    long length = extent(slot) - offset;
     if (length > 0) {
       Libc.madvise(address(slot) + offset, length, Libc.MADV_DONTNEED);
     }
+    decommittedFrom(slot, offset);
+  }
+
+  /**
+   * Drops every page of a reset slot (its image, if any, stays mapped) and returns how many bytes
+   * were resident.
+   */
+  public long decommitAll(int slot) {
+    long was = resident[slot];
+    decommitFrom(slot, 0);
+    resident[slot] = 0;
+    return was;
+  }
+
+  /** Bytes restored by copying from an image, in total. */
+  public long copiedBytes() {
+    return copiedBytes.sum();
+  }
+
+  /** Bytes restored by zero-filling, in total. */
+  public long zeroedBytes() {
+    return zeroedBytes.sum();
   }
 
   /** Returns the decommit cutoff, or -1 if the scan failed. */
   private long resetScanned(int slot, long extent, long keep) {
+    return walk(slot, extent, keep, true);
+  }
+
+  /** As {@link #resetScanned} but restores nothing: the slot is reset already. */
+  private long countScanned(int slot, long extent, long keep) {
+    return walk(slot, extent, keep, false);
+  }
+
+  /**
+   * Visits the resident pages of {@code [0, extent)} in order, restoring the written ones inside
+   * the accessible range if {@code restore}, until {@code keep} bytes are kept; sets resident[slot]
+   * and returns the decommit cutoff, or -1 if the scan failed (then nothing is recorded).
+   */
+  private long walk(int slot, long extent, long keep, boolean restore) {
     Pagemap.Scan scan = Pagemap.scan();
     long address = address(slot);
     long end = address + extent;
+    long limit = accessible[slot];
     long position = address;
     long kept = 0;
     try {
@@ -210,19 +312,19 @@ public final class SlotMemory {
           if ((categories & Pagemap.PAGE_IS_PFNZERO) != 0) {
             continue; // read, never written; the shared zero page is not resident
           }
-          long from = scan.start(i);
-          long length = scan.end(i) - from;
-          boolean written = (categories & Pagemap.PAGE_IS_FILE) == 0;
+          long from = scan.start(i) - address;
+          long length = scan.end(i) - scan.start(i);
+          boolean written = restore && (categories & Pagemap.PAGE_IS_FILE) == 0;
           if (kept + length > keep) {
             long take = keep - kept;
             if (written) {
-              restore(slot, from - address, take);
+              restoreBelow(slot, from, take, limit);
             }
             resident[slot] = keep;
-            return from + take - address;
+            return from + take;
           }
           if (written) {
-            restore(slot, from - address, length);
+            restoreBelow(slot, from, length, limit);
           }
           kept += length;
         }
@@ -239,6 +341,14 @@ public final class SlotMemory {
     return extent;
   }
 
+  /** Restores the part of {@code [offset, offset + length)} below {@code limit}. */
+  private void restoreBelow(int slot, long offset, long length, long limit) {
+    long end = Math.min(offset + length, limit);
+    if (end > offset) {
+      restore(slot, offset, end - offset);
+    }
+  }
+
   /** Copies the image back over {@code [offset, offset + length)} of the slot, or zeroes it. */
   private void restore(int slot, long offset, long length) {
     if (length == 0) {
@@ -249,9 +359,11 @@ public final class SlotMemory {
     if (offset < imageBytes[slot]) {
       copied = Math.min(length, imageBytes[slot] - offset);
       MemorySegment.copy(imageContents[slot], offset, target, 0, copied);
+      copiedBytes.add(copied);
     }
     if (copied < length) {
       target.asSlice(copied).fill((byte) 0);
+      zeroedBytes.add(length - copied);
     }
   }
 

@@ -37,6 +37,7 @@ public final class SlotReturns {
 
   private final AffinityIndexAllocator<Object> allocator;
   private final SlotMemory memory;
+  private final ResidentBudget budget;
   private final int batchSize;
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -47,25 +48,35 @@ public final class SlotReturns {
   private volatile int waiters; // written under lock
   private final AtomicLong version = new AtomicLong();
   private final AtomicLong decommits = new AtomicLong();
+  private final AtomicLong decommitBytes = new AtomicLong();
   private final AtomicLong batches = new AtomicLong();
 
   /** Creates the returns path of a pool. */
-  public SlotReturns(AffinityIndexAllocator<Object> allocator, SlotMemory memory, int batchSize) {
+  public SlotReturns(
+      AffinityIndexAllocator<Object> allocator,
+      SlotMemory memory,
+      ResidentBudget budget,
+      int batchSize) {
     this.allocator = allocator;
     this.memory = memory;
+    this.budget = budget;
     this.batchSize = batchSize;
     this.queue = new DecommitBatch(batchSize);
   }
 
   /** Frees a slot that has nothing to decommit, with the bytes its reset left resident. */
   public void free(int slot) {
-    allocator.free(slot, memory.resident(slot));
+    long resident = memory.resident(slot);
+    budget.list(slot, resident); // from here on a release may decommit it: no more reads
+    allocator.free(slot, resident);
     changed();
   }
 
   /** As {@link #free}, but the slot keeps no affinity (its key was purged). */
   public void freeWithoutAffinity(int slot) {
-    allocator.freeWithoutAffinity(slot, memory.resident(slot));
+    long resident = memory.resident(slot);
+    budget.list(slot, resident);
+    allocator.freeWithoutAffinity(slot, resident);
     changed();
   }
 
@@ -82,7 +93,7 @@ public final class SlotReturns {
    * one, else when its batch is full or flushed.
    */
   public void decommitAndFree(int slot, long cutoff) {
-    long length = memory.accessible(slot) - cutoff;
+    long length = memory.extent(slot) - cutoff;
     if (length <= 0) {
       free(slot);
     } else if (batchSize == 1) {
@@ -90,6 +101,7 @@ public final class SlotReturns {
       event.begin();
       memory.decommitFrom(slot, cutoff);
       decommits.incrementAndGet();
+      decommitBytes.addAndGet(length);
       batches.incrementAndGet();
       if (event.shouldCommit()) {
         event.slots = 1;
@@ -102,6 +114,7 @@ public final class SlotReturns {
       lock.lock();
       try {
         pending++;
+        memory.decommittedFrom(slot, cutoff); // the queue owns the slot until it drops the pages
         if (queue.add(slot, memory.address(slot) + cutoff, length)) {
           full = detach();
         }
@@ -202,6 +215,11 @@ public final class SlotReturns {
     return decommits.get();
   }
 
+  /** Bytes dropped by those decommits, in total. */
+  public long decommitBytes() {
+    return decommitBytes.get();
+  }
+
   /** Decommit passes (batches, or single slots with a batch size of one), in total. */
   public long batches() {
     return batches.get();
@@ -237,12 +255,18 @@ public final class SlotReturns {
       }
     }
     decommits.addAndGet(size);
+    decommitBytes.addAndGet(bytes);
     batches.incrementAndGet();
     lock.lock();
     try {
       for (int i = 0; i < size; i++) {
+        int slot = batch.slot(i);
         if (failed == null || !failed[i]) {
-          allocator.free(batch.slot(i), memory.resident(batch.slot(i)));
+          long resident = memory.resident(slot);
+          budget.list(slot, resident);
+          allocator.free(slot, resident);
+        } else {
+          budget.list(slot, 0); // lost for good; its bytes no longer count
         }
       }
       pending -= size;

@@ -13,8 +13,9 @@ public final class Smaps {
   private Smaps() {}
 
   /**
-   * The sum of the {@code Rss} of every mapping inside {@code [start, end)}. A reservation that
-   * {@code mprotect} and {@code mmap(MAP_FIXED)} have split into many mappings is summed whole.
+   * The sum of the {@code Rss} of every mapping that overlaps {@code [start, end)}. A reservation
+   * that {@code mprotect} and {@code mmap(MAP_FIXED)} have split into many mappings is summed
+   * whole; a mapping merged across its edge with a neighbour is counted whole too.
    *
    * @throws UncheckedIOException if the file cannot be read
    */
@@ -29,7 +30,10 @@ public final class Smaps {
         if (dash > 0 && space > dash && isHex(line, 0, dash)) {
           long from = Long.parseUnsignedLong(line, 0, dash, 16);
           long to = Long.parseUnsignedLong(line, dash + 1, space, 16);
-          inside = Long.compareUnsigned(from, start) >= 0 && Long.compareUnsigned(to, end) <= 0;
+          // Overlapping, not only inside: the kernel merges the reservation's first or last
+          // mapping with a neighbour of the same flags (a PROT_NONE region that may hold a slot's
+          // resident, shrunk-away pages), and such a mapping must still be counted.
+          inside = Long.compareUnsigned(from, end) < 0 && Long.compareUnsigned(to, start) > 0;
         } else if (inside && line.startsWith("Rss:")) {
           total += kilobytes(line) * 1024;
         }
