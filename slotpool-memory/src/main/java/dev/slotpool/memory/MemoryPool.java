@@ -575,7 +575,14 @@ public final class MemoryPool implements AutoCloseable {
 
   /** The cleaner found a lease unreachable unclosed: nobody can reach its memory, so release it. */
   void reclaim(LeaseRecord record) {
-    long leaked = leakedLeases.incrementAndGet();
+    try {
+      release(record, memory.accessible(record.slot()));
+    } finally {
+      reportLeak(record, leakedLeases.incrementAndGet()); // counted once the slot is free again
+    }
+  }
+
+  private static void reportLeak(LeaseRecord record, long leaked) {
     Throwable site = record.site();
     if (site != null) {
       LOG.log(
@@ -592,7 +599,6 @@ public final class MemoryPool implements AutoCloseable {
               + " was never closed; its slot is reclaimed (counted in stats().leakedLeases();"
               + " MemoryPool.Builder.recordAllocationSites(true) reports where leases leak)");
     }
-    release(record, memory.accessible(record.slot()));
   }
 
   // ---- closing -----------------------------------------------------------------------------
