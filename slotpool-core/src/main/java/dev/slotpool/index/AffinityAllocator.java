@@ -13,7 +13,10 @@ package dev.slotpool.index;
  * it keeps these orders.
  *
  * <p>Keys are compared with {@link Object#equals} and {@link Object#hashCode}; a {@code null} key
- * asks for no affinity. Implementations are thread-safe.
+ * asks for no affinity. A key whose {@code equals} or {@code hashCode} throws never costs a slot or
+ * corrupts the allocator: those methods run before any state changes, so a throwing {@code alloc}
+ * changes nothing, and a {@code free} whose key's {@code equals} throws frees the slot without
+ * affinity. Implementations are thread-safe.
  *
  * @param <K> the affinity key, typically a module's memory
  */

@@ -59,7 +59,13 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
    * slotKey[s] is the key a used slot was allocated for, then its affinity while warm; the
    * reference is kept while warm (it identifies the list) and cleared when the slot is taken, so
    * apart from the one emptied entry the allocator does not keep stale keys reachable longer
-   * than their warm slots.
+   * than their warm slots. slotHash[s] is the key's spread hash, taken at alloc.
+   *
+   * User code: a key's hashCode and equals run only in alloc and allocAffineAndClearAffinity,
+   * before anything changes, and in free before anything changes (a throwing equals there frees
+   * the slot without affinity). A warm slot's slotKey is its table entry's own key object, so
+   * eviction finds the entry by identity (findIdentical) and never calls a key's method while the
+   * lists are half changed.
    *
    * Invariants (checked by checkInvariants):
    *   warmHead == NIL iff warmTail == NIL iff unusedWarm == 0;
@@ -83,6 +89,7 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
 
   private final byte[] state;
   private final Object[] slotKey;
+  private final int[] slotHash;
   private final long[] resident;
   private final int[] warmPrev;
   private final int[] warmNext;
@@ -119,6 +126,7 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
     this.maxUnusedWarmSlots = maxUnusedWarmSlots;
     state = new byte[capacity];
     slotKey = new Object[capacity];
+    slotHash = new int[capacity];
     resident = new long[capacity];
     warmPrev = new int[capacity];
     warmNext = new int[capacity];
@@ -129,14 +137,15 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
 
   @Override
   public int alloc(K key) {
+    int hash = key == null ? 0 : KeyTable.hash(key);
     synchronized (lock) {
       if (key != null) {
-        int entry = keys.find(key, KeyTable.hash(key));
+        int entry = keys.find(key, hash);
         int slot;
         if (entry != NIL && (slot = keys.tail(entry)) != NIL) {
           unlinkWarm(slot, entry);
           affinityHits++;
-          return markUsed(slot, key);
+          return markUsed(slot, key, hash);
         }
         affinityMisses++;
       }
@@ -159,40 +168,74 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
       if (state[slot] == COLD) {
         coldAllocations++;
       }
-      return markUsed(slot, key);
+      return markUsed(slot, key, hash);
     }
   }
 
   @Override
   public int allocAffineAndClearAffinity(K key) {
     Objects.requireNonNull(key, "key");
+    int hash = KeyTable.hash(key);
     synchronized (lock) {
-      int entry = keys.find(key, KeyTable.hash(key));
+      int entry = keys.find(key, hash);
       int slot;
       if (entry == NIL || (slot = keys.tail(entry)) == NIL) {
         return NO_SLOT;
       }
       unlinkWarm(slot, entry);
-      return markUsed(slot, null);
+      return markUsed(slot, null, 0);
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The key's {@code equals} runs before anything changes; if it throws, the slot is freed
+   * without affinity (it is never lost) and the call succeeds.
+   */
   @Override
   public void free(int slot, long bytesResident) {
+    free(slot, bytesResident, true);
+  }
+
+  /**
+   * As {@link #free}, but the slot becomes warm without affinity, as if it had been allocated with
+   * a {@code null} key: for a slot whose key was purged while it was in use.
+   *
+   * @throws IndexOutOfBoundsException if {@code slot} is not in {@code [0, capacity())}
+   * @throws IllegalArgumentException if {@code bytesResident} is negative
+   * @throws IllegalStateException if {@code slot} is not in use (never allocated, or freed twice)
+   */
+  public void freeWithoutAffinity(int slot, long bytesResident) {
+    free(slot, bytesResident, false);
+  }
+
+  private void free(int slot, long bytesResident, boolean affine) {
     Checks.freeArguments(slot, capacity, bytesResident);
     synchronized (lock) {
       if (state[slot] != USED) {
         throw Checks.notInUse(slot, state[slot] == WARM);
       }
-      unusedBytes = Checks.addResident(unusedBytes, bytesResident);
+      long bytes = Checks.addResident(unusedBytes, bytesResident);
+      Object key = affine ? slotKey[slot] : null;
+      int entry = NIL;
+      if (key != null) {
+        try {
+          entry = keys.find(key, slotHash[slot]);
+        } catch (RuntimeException e) {
+          key = null; // a broken equals costs the slot its affinity, never the slot
+        }
+      }
+      unusedBytes = bytes;
       resident[slot] = bytesResident;
       state[slot] = WARM;
       inUse--;
       unusedWarm++;
       appendWarm(slot);
-      Object key = slotKey[slot];
-      if (key != null) {
-        appendAffine(slot, key);
+      if (key == null) {
+        slotKey[slot] = null;
+      } else {
+        appendAffine(slot, key, entry);
       }
     }
   }
@@ -268,15 +311,16 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
     int slot = warmHead;
     if (slot != NIL) {
       Object key = slotKey[slot];
-      unlinkWarm(slot, key == null ? NIL : keys.find(key, KeyTable.hash(key)));
+      unlinkWarm(slot, key == null ? NIL : keys.findIdentical(key, slotHash[slot]));
       warmEvictions++;
     }
     return slot;
   }
 
-  private int markUsed(int slot, Object key) {
+  private int markUsed(int slot, Object key, int hash) {
     state[slot] = USED;
     slotKey[slot] = key;
+    slotHash[slot] = hash;
     inUse++;
     return slot;
   }
@@ -292,9 +336,9 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
     warmTail = slot;
   }
 
-  private void appendAffine(int slot, Object key) {
-    int hash = KeyTable.hash(key);
-    int entry = keys.find(key, hash);
+  /** Appends a warm slot to its key's list; {@code entry} is the key's, found before any change. */
+  private void appendAffine(int slot, Object key, int entry) {
+    int hash = slotHash[slot];
     keyNext[slot] = NIL;
     if (entry == NIL) {
       keyPrev[slot] = NIL;
@@ -304,6 +348,7 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
       }
       keys.insert(key, hash, slot);
     } else {
+      slotKey[slot] = keys.keyAt(entry); // the entry's own key, so eviction finds it by identity
       int tail = keys.tail(entry);
       keyPrev[slot] = tail;
       if (tail == NIL) {
@@ -416,13 +461,13 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
         if (key == null) {
           continue;
         }
-        check(keys.find(key, KeyTable.hash(key)) == i, "key %s not found at its entry", key);
+        check(keys.findIdentical(key, keys.hashAt(i)) == i, "key %s not found at its entry", key);
         check(keys.head(i) != NIL || i == emptied, "key %s has an empty list", key);
         check(i != emptied || keys.head(i) == NIL, "emptied entry %d holds a list", i);
         prev = NIL;
         for (int s = keys.head(i); s != NIL; s = keyNext[s]) {
           check(state[s] == WARM, "slot %d on %s's list is not warm", s, key);
-          check(key.equals(slotKey[s]), "slot %d on %s's list is affine to %s", s, key, slotKey[s]);
+          check(key == slotKey[s], "slot %d on %s's list is affine to %s", s, key, slotKey[s]);
           check(keyPrev[s] == prev, "slot %d: keyPrev %d, expected %d", s, keyPrev[s], prev);
           check(++onKeyLists <= capacity, "key list of %s has a cycle", key);
           prev = s;

@@ -271,9 +271,14 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
           }
           throw Checks.notInUse(slot, s == WARM);
         }
+        int entry = slots.entryOf(st, key, slots.hash(p));
+        if (entry == StripedSlots.BROKEN) {
+          slots.dropKey(p); // its equals threw: free it without affinity
+          continue;
+        }
         long bytes = st.bytes;
         if (clock.bigStripes() == 0 && bytesResident <= bytesLimit - bytes) {
-          slots.makeWarm(st, p, key, slots.hash(p), bytesResident);
+          slots.makeWarm(st, p, key, slots.hash(p), entry, bytesResident);
           return;
         }
       }
@@ -447,8 +452,16 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
     Object key = slots.key(p);
     int hash = slots.hash(p);
     Stripe st = slots.stripeFor(key, hash, p);
+    int entry = slots.entryOf(st, key, hash);
+    if (entry == StripedSlots.BROKEN) {
+      slots.dropKey(p); // its equals threw: free it without affinity
+      key = null;
+      hash = 0;
+      st = slots.stripeFor(null, 0, p);
+      entry = KeyTable.NIL;
+    }
     boolean wasBig = st.bytes > bytesLimit;
-    slots.makeWarm(st, p, key, hash, bytesResident);
+    slots.makeWarm(st, p, key, hash, entry, bytesResident);
     if (!wasBig && st.bytes > bytesLimit) {
       clock.addBigStripes(1);
     }

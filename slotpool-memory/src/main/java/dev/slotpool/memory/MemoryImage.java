@@ -59,6 +59,7 @@ public final class MemoryImage implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private MemoryImage(long byteSize, List<Piece> pieces) {
+    checkByteSize("byteSize", byteSize);
     long page = Libc.pageSize();
     this.byteSize = byteSize;
     this.mappedBytes = (byteSize + page - 1) & -page;
@@ -186,6 +187,21 @@ public final class MemoryImage implements AutoCloseable {
     return mapping.isReleased();
   }
 
+  /** The largest extent whose page-rounded length still fits a long. */
+  private static long maxByteSize() {
+    return Long.MAX_VALUE - (Libc.pageSize() - 1);
+  }
+
+  private static void checkByteSize(String what, long bytes) {
+    if (bytes < 0) {
+      throw new IllegalArgumentException(what + ": " + bytes + " (expected: >= 0)");
+    }
+    if (bytes > maxByteSize()) {
+      throw new IllegalArgumentException(
+          what + ": " + bytes + " (expected: 0 <= " + what + " <= " + maxByteSize() + ")");
+    }
+  }
+
   private record Piece(long offset, MemorySegment bytes) {}
 
   /**
@@ -212,16 +228,27 @@ public final class MemoryImage implements AutoCloseable {
     /**
      * Puts a copy of {@code bytes}' contents at {@code offset}.
      *
-     * @throws IllegalArgumentException if {@code offset} is negative
+     * @throws IllegalArgumentException if {@code offset} is negative, or the piece would end past
+     *     the largest image (near {@code Long.MAX_VALUE}); the builder is then unchanged
      */
     public Builder put(long offset, MemorySegment bytes) {
       Objects.requireNonNull(bytes, "bytes");
       if (offset < 0) {
         throw new IllegalArgumentException("offset: " + offset + " (expected: >= 0)");
       }
+      if (offset > maxByteSize() - bytes.byteSize()) {
+        throw new IllegalArgumentException(
+            "offset: "
+                + offset
+                + " (expected: offset <= "
+                + maxByteSize()
+                + " - the piece's "
+                + bytes.byteSize()
+                + " bytes)");
+      }
       MemorySegment copy = MemorySegment.ofArray(bytes.toArray(ValueLayout.JAVA_BYTE));
       pieces.add(new Piece(offset, copy));
-      byteSize = Math.max(byteSize, Math.addExact(offset, copy.byteSize()));
+      byteSize = Math.max(byteSize, offset + copy.byteSize());
       return this;
     }
 
@@ -229,12 +256,11 @@ public final class MemoryImage implements AutoCloseable {
      * Makes the image at least {@code byteSize} bytes long (trailing zeros), for an image whose
      * extent should cover a memory's whole initial size.
      *
-     * @throws IllegalArgumentException if {@code byteSize} is negative
+     * @throws IllegalArgumentException if {@code byteSize} is negative or too large for its page
+     *     rounding to fit a long (the builder is then unchanged)
      */
     public Builder byteSize(long byteSize) {
-      if (byteSize < 0) {
-        throw new IllegalArgumentException("byteSize: " + byteSize + " (expected: >= 0)");
-      }
+      checkByteSize("byteSize", byteSize);
       this.byteSize = Math.max(this.byteSize, byteSize);
       return this;
     }

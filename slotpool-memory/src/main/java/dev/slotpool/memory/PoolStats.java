@@ -27,6 +27,8 @@ package dev.slotpool.memory;
  * @param decommits slot resets that dropped pages with {@code madvise(MADV_DONTNEED)}
  * @param decommitBatches decommit batches flushed (each is one pass over up to {@code
  *     decommitBatchSize} slots)
+ * @param leakedLeases leases that became unreachable without being closed, whose slots the pool
+ *     reclaimed (reset and freed) when the garbage collector found them
  */
 public record PoolStats(
     int slots,
@@ -41,7 +43,8 @@ public record PoolStats(
     long failedAllocations,
     long imageMappings,
     long decommits,
-    long decommitBatches) {
+    long decommitBatches,
+    long leakedLeases) {
 
   /** Slots never used yet. */
   public int coldSlots() {

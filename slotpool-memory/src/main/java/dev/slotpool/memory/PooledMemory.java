@@ -1,7 +1,9 @@
 package dev.slotpool.memory;
 
+import dev.slotpool.memory.internal.Mapping;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -41,11 +43,17 @@ public final class PooledMemory implements AutoCloseable {
    * segment of the lease, held by whatever thread, inaccessible before the pool touches the slot
    * again. grow() reinterprets the same address with a larger size in the same arena.
    *
-   * Each segment's cleanup action refers to the pool (pinPool), so an unclosed segment keeps the
-   * pool reachable and its cleaner can never unmap memory that a segment still reaches.
+   * Each segment's cleanup action is the lease's Anchor, which refers to the pool, so an unclosed
+   * segment keeps the pool reachable and its cleaner can never unmap memory that a segment still
+   * reaches. The Anchor is also what the leak cleaner watches: it is reachable from this lease and
+   * from every segment (through the arena's cleanup list), and from nothing the pool holds, so it
+   * becomes unreachable exactly when nobody can reach the slot's memory any more; the cleaner then
+   * runs the LeaseRecord, which reclaims the slot.
    *
    * State changes happen under `this`; the pool's reset runs after the arena is closed and outside
-   * the lock. Invariant: closed implies !arena.scope().isAlive().
+   * the lock. Whichever of close(), the pool's invalidate() or the cleaner first wins
+   * record.finish() accounts for the lease, exactly once. Invariant: closed implies
+   * !arena.scope().isAlive().
    */
 
   private final MemoryPool pool;
@@ -55,6 +63,9 @@ public final class PooledMemory implements AutoCloseable {
   private final boolean reused;
   private final long address;
   private final Arena arena;
+  private final Anchor anchor;
+  private final LeaseRecord record;
+  private final Cleaner.Cleanable cleanable;
   private volatile MemorySegment segment;
   private volatile boolean closed;
 
@@ -66,7 +77,8 @@ public final class PooledMemory implements AutoCloseable {
       boolean reused,
       long address,
       long byteSize,
-      boolean threadConfined) {
+      boolean threadConfined,
+      Throwable site) {
     this.pool = pool;
     this.slot = slot;
     this.key = key;
@@ -74,7 +86,10 @@ public final class PooledMemory implements AutoCloseable {
     this.reused = reused;
     this.address = address;
     this.arena = threadConfined ? Arena.ofConfined() : Arena.ofShared();
-    this.segment = MemorySegment.ofAddress(address).reinterpret(byteSize, arena, pinPool());
+    this.anchor = new Anchor(pool);
+    this.record = new LeaseRecord(this, pool, slot, site);
+    this.segment = MemorySegment.ofAddress(address).reinterpret(byteSize, arena, anchor);
+    this.cleanable = Mapping.CLEANER.register(anchor, record);
   }
 
   /**
@@ -128,7 +143,7 @@ public final class PooledMemory implements AutoCloseable {
       return current;
     }
     pool.makeAccessible(slot, newBytes);
-    MemorySegment grown = MemorySegment.ofAddress(address).reinterpret(newBytes, arena, pinPool());
+    MemorySegment grown = MemorySegment.ofAddress(address).reinterpret(newBytes, arena, anchor);
     segment = grown;
     return grown;
   }
@@ -179,12 +194,21 @@ public final class PooledMemory implements AutoCloseable {
       arena.close();
       closed = true;
     }
-    pool.release(this, segment.byteSize());
+    try {
+      if (record.finish()) {
+        pool.release(record, segment.byteSize());
+      }
+    } finally {
+      cleanable.clean(); // the record does nothing now; this unregisters it
+    }
   }
 
   /**
    * Invalidates the segments without returning the slot: the pool is closing. Returns whether this
-   * call closed the lease (and so owes its slot a release if the pool stays open).
+   * call accounted for the lease (so the pool counts it done).
+   *
+   * @throws IllegalStateException if a native call holds a segment (the lease stays open)
+   * @throws WrongThreadException if the lease is confined to another thread (it stays open)
    */
   synchronized boolean invalidate() {
     if (closed) {
@@ -192,7 +216,14 @@ public final class PooledMemory implements AutoCloseable {
     }
     arena.close();
     closed = true;
-    return true;
+    boolean mine = record.finish();
+    cleanable.clean();
+    return mine;
+  }
+
+  /** The pool's record of this lease. */
+  LeaseRecord record() {
+    return record;
   }
 
   @Override
@@ -205,13 +236,22 @@ public final class PooledMemory implements AutoCloseable {
   }
 
   /**
-   * A no-op cleanup action that refers to the pool. The arena keeps its cleanup actions until it
-   * closes, and every segment keeps its arena, so a segment that outlives every reference to its
-   * lease and pool still keeps the pool, and so its reservation, from the cleaner.
+   * The segments' cleanup action, which does nothing but refer to the pool. The arena keeps its
+   * cleanup actions until it closes, and every segment keeps its arena, so a segment that outlives
+   * every reference to its lease and pool still keeps the pool, and so its reservation, from the
+   * pool's cleaner; and the leak cleaner, which watches this object, waits for every segment too.
    */
-  private Consumer<MemorySegment> pinPool() {
-    MemoryPool pinned = pool;
-    return segment -> Objects.requireNonNull(pinned);
+  private static final class Anchor implements Consumer<MemorySegment> {
+    private final MemoryPool pool;
+
+    Anchor(MemoryPool pool) {
+      this.pool = pool;
+    }
+
+    @Override
+    public void accept(MemorySegment segment) {
+      Objects.requireNonNull(pool);
+    }
   }
 
   private IllegalStateException closedException() {

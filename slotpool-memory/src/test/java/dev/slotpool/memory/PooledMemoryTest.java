@@ -130,7 +130,7 @@ class PooledMemoryTest {
   }
 
   @Test
-  void threadConfinedLease_isUsableOnItsThreadOnly_andBlocksPoolCloseFromElsewhere()
+  void threadConfinedLease_isUsableOnItsThreadOnly_andKeepsThePoolMappedAfterCloseElsewhere()
       throws Exception {
     MemoryPool pool =
         MemoryPool.builder().slots(1).maxMemoryBytes(4 * PAGE).threadConfined(true).build();
@@ -140,41 +140,45 @@ class PooledMemoryTest {
     CompletableFuture<Byte> read =
         CompletableFuture.supplyAsync(() -> segment.get(ValueLayout.JAVA_BYTE, 0));
     assertThatThrownBy(read::get).hasCauseInstanceOf(WrongThreadException.class);
-    CompletableFuture<Void> closeElsewhere = CompletableFuture.runAsync(pool::close);
-    assertThatThrownBy(closeElsewhere::get)
-        .hasCauseInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("close the leases first");
+    CompletableFuture.runAsync(pool::close).get(); // cannot close this thread's arena: defers
+    assertThatThrownBy(() -> pool.allocate("k", null, PAGE))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    assertThat(pool.isTerminated()).as("a live segment keeps the reservation").isFalse();
     assertThat(segment.get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 1); // still mapped
+    memory.grow(2 * PAGE).set(ValueLayout.JAVA_BYTE, PAGE, (byte) 2); // and still its owner's
     memory.close();
     assertThatThrownBy(() -> segment.get(ValueLayout.JAVA_BYTE, 0))
         .isInstanceOf(IllegalStateException.class);
+    assertThat(pool.isTerminated()).as("the last lease's close unmaps").isTrue();
     pool.close();
-    assertThatThrownBy(() -> pool.allocate("k", null, PAGE))
-        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test
-  void failedPoolClose_returnsTheLeasesItInvalidated_soNoSlotIsLost() throws Exception {
+  void poolCloseElsewhere_invalidatesItsOwnThreadsLeases_andUnmapsAfterTheLastOtherLease()
+      throws Exception {
     MemoryPool pool =
         MemoryPool.builder().slots(2).maxMemoryBytes(4 * PAGE).threadConfined(true).build();
     PooledMemory busy = pool.allocate("busy", null, PAGE); // confined to this thread
-    // A lease confined to the closing thread, which close() can invalidate.
     CompletableFuture<Void> closeElsewhere =
         CompletableFuture.runAsync(
             () -> {
               PooledMemory mine = pool.allocate("mine", null, PAGE);
-              mine.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 7);
-              assertThatThrownBy(pool::close).hasMessageContaining("close the leases first");
-              assertThat(mine.isClosed()).isTrue();
+              MemorySegment segment = mine.segment();
+              pool.close();
+              assertThat(mine.isClosed())
+                  .as("invalidated: confined to the closing thread")
+                  .isTrue();
+              assertThatThrownBy(() -> segment.get(ValueLayout.JAVA_BYTE, 0))
+                  .isInstanceOf(IllegalStateException.class);
             });
     closeElsewhere.get();
-    assertThat(pool.stats().inUse()).as("only the busy lease is still out").isEqualTo(1);
+    assertThat(pool.isTerminated()).isFalse();
+    busy.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 7);
     busy.close();
-    assertThat(pool.stats().inUse()).isZero();
-    try (PooledMemory again = pool.allocate("mine", null, PAGE)) {
-      assertThat(again.segment().get(ValueLayout.JAVA_BYTE, 0)).as("reset").isZero();
-    }
-    pool.close();
+    assertThat(pool.isTerminated()).isTrue();
+    assertThatThrownBy(() -> pool.allocate("mine", null, PAGE))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test

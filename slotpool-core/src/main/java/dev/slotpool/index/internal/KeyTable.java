@@ -60,7 +60,11 @@ public final class KeyTable {
     return h ^ (h >>> 16);
   }
 
-  /** Returns the entry holding {@code key}, or {@link #NIL}. */
+  /**
+   * Returns the entry holding a key equal to {@code key}, or {@link #NIL}. Only {@code key}'s own
+   * {@code equals} is called (never a stored key's), and the table is not changed, so a key whose
+   * {@code equals} throws leaves it as it was.
+   */
   public int find(Object key, int hash) {
     final Object[] keys = this.keys;
     final int mask = this.mask;
@@ -69,10 +73,33 @@ public final class KeyTable {
       if (k == null) {
         return NIL;
       }
-      if (hashes[i] == hash && (k == key || k.equals(key))) {
+      if (hashes[i] == hash && (k == key || key.equals(k))) {
         return i;
       }
     }
+  }
+
+  /**
+   * Returns the entry holding exactly {@code key} (the same reference, as stored), or {@link #NIL};
+   * calls no method of any key.
+   */
+  public int findIdentical(Object key, int hash) {
+    final Object[] keys = this.keys;
+    final int mask = this.mask;
+    for (int i = hash & mask; ; i = (i + 1) & mask) {
+      Object k = keys[i];
+      if (k == null) {
+        return NIL;
+      }
+      if (k == key) {
+        return i;
+      }
+    }
+  }
+
+  /** The spread hash stored with the entry at {@code index}. */
+  public int hashAt(int index) {
+    return hashes[index];
   }
 
   /**

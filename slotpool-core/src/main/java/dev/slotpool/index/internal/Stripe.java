@@ -123,7 +123,7 @@ abstract class StripeFields extends StripePad {
       for (int i = 0; i < keys.length(); i++) {
         Object k = keys.keyAt(i);
         if (k != null) {
-          int e = grown.insert(k, KeyTable.hash(k), keys.head(i));
+          int e = grown.insert(k, keys.hashAt(i), keys.head(i));
           grown.setTail(e, keys.tail(i));
         }
       }

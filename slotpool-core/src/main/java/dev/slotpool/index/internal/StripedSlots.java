@@ -178,7 +178,7 @@ public final class StripedSlots {
   public int evictHead(Stripe st) {
     int slot = st.warmHead;
     Object key = slotKey[slot];
-    unlinkWarm(st, slot, key == null ? NIL : st.keys.find(key, keyHash[slot]));
+    unlinkWarm(st, slot, key == null ? NIL : st.keys.findIdentical(key, keyHash[slot]));
     st.evictions++;
     return slot;
   }
@@ -189,8 +189,41 @@ public final class StripedSlots {
     STATE.setRelease(state, slot, USED);
   }
 
-  /** With {@code st} held: the used slot becomes its most recently freed warm slot. */
-  public void makeWarm(Stripe st, int slot, Object key, int hash, long bytesResident) {
+  /** What {@link #entryOf} returns when the key's {@code equals} threw. */
+  public static final int BROKEN = -2;
+
+  /**
+   * With {@code st} held: the table entry of a used slot's key in {@code st}, {@link #NIL} if it
+   * has none (or no key), or {@link #BROKEN} if the key's {@code equals} threw; nothing changes
+   * either way. Called before {@link #makeWarm}, so that no user code runs once the lists change.
+   */
+  public int entryOf(Stripe st, Object key, int hash) {
+    if (key == null) {
+      return NIL;
+    }
+    try {
+      return st.keys.find(key, hash);
+    } catch (RuntimeException e) {
+      return BROKEN;
+    }
+  }
+
+  /** Makes a used slot's next free unkeyed (its key's {@code equals} is broken, or was purged). */
+  public void dropKey(int slot) {
+    slotKey[slot] = null;
+    keyHash[slot] = 0;
+  }
+
+  /**
+   * With {@code st} held: the used slot becomes its most recently freed warm slot. {@code entry} is
+   * what {@link #entryOf} found. A warm slot then refers to its table entry's own key object, so
+   * that eviction finds the entry by identity and calls no method of any key.
+   */
+  public void makeWarm(Stripe st, int slot, Object key, int hash, int entry, long bytesResident) {
+    if (entry != NIL) {
+      key = st.keys.keyAt(entry);
+      slotKey[slot] = key;
+    }
     st.bytes += bytesResident;
     resident[slot] = bytesResident;
     int tail = st.warmTail;
@@ -206,13 +239,12 @@ public final class StripedSlots {
     st.warmTail = slot;
     st.setWarm(st.warm + 1);
     if (key != null) {
-      appendAffine(st, slot, key, hash);
+      appendAffine(st, slot, key, hash, entry);
     }
   }
 
-  private void appendAffine(Stripe st, int slot, Object key, int hash) {
+  private void appendAffine(Stripe st, int slot, Object key, int hash, int entry) {
     KeyTable keys = st.keys;
-    int entry = keys.find(key, hash);
     keyNext[slot] = NIL;
     if (entry == NIL) {
       keyPrev[slot] = NIL;
@@ -323,8 +355,8 @@ public final class StripedSlots {
         check(warmPrev[s] == prev, "slot %d: warmPrev %d, expected %d", s, warmPrev[s], prev);
         check(prev == NIL || freedAt[prev] < freedAt[s], "stripe %d not in stamp order", i);
         check(
-            slotKey[s] == null || keyHash[s] == KeyTable.hash(slotKey[s]),
-            "slot %d: stale hash",
+            slotKey[s] == null || st.keys.findIdentical(slotKey[s], keyHash[s]) != NIL,
+            "slot %d: its key is not in its stripe's table under its hash",
             s);
         check(
             stripeFor(slotKey[s], keyHash[s], s) == st,
@@ -347,13 +379,13 @@ public final class StripedSlots {
         if (key == null) {
           continue;
         }
-        check(keys.find(key, KeyTable.hash(key)) == e, "key %s not found at its entry", key);
+        check(keys.findIdentical(key, keys.hashAt(e)) == e, "key %s not found at its entry", key);
         check(keys.head(e) != NIL || e == st.emptied, "key %s has an empty list", key);
         check(e != st.emptied || keys.head(e) == NIL, "stripe %d: emptied entry holds a list", i);
         prev = NIL;
         for (int s = keys.head(e); s != NIL; s = keyNext[s]) {
           check(state[s] == WARM, "slot %d on %s's list is not warm", s, key);
-          check(key.equals(slotKey[s]), "slot %d on %s's list is affine to %s", s, key, slotKey[s]);
+          check(key == slotKey[s], "slot %d on %s's list is affine to %s", s, key, slotKey[s]);
           check(keyPrev[s] == prev, "slot %d: keyPrev %d, expected %d", s, keyPrev[s], prev);
           check(++onKeyLists <= capacity, "key list of %s has a cycle", key);
           prev = s;

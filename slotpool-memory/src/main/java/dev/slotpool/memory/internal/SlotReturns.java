@@ -1,6 +1,6 @@
 package dev.slotpool.memory.internal;
 
-import dev.slotpool.index.AffinityAllocator;
+import dev.slotpool.index.AffinityIndexAllocator;
 import dev.slotpool.index.AllocatorStats;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -23,9 +23,11 @@ public final class SlotReturns {
    * mutual exclusion; its slots are then freed under the lock, so `pending` and the allocator's
    * inUse change together and snapshot() reads them consistently.
    *
-   * Waiting: a waiter registers (waiters++) under the lock before it retries alloc; a releaser
-   * frees, then signals if it sees a waiter. Either the waiter's retry sees the free, or the
-   * releaser sees the waiter and signals under the lock, so no wake-up is lost.
+   * Waiting: a waiter reads version before its attempt, then registers (waiters++) under the lock
+   * and waits while version is unchanged; a releaser frees, moves version, then signals under the
+   * lock if it sees a waiter. Either the waiter sees the new version, or the releaser sees the
+   * waiter and signals it once it waits, so no wake-up is lost. Waiting takes no lock of the
+   * pool's lifecycle, and the waiter's retry flushes the queue under it.
    *
    * Invariant: pending == the queue's size plus the slots of batches being flushed.
    */
@@ -33,7 +35,7 @@ public final class SlotReturns {
   /** The allocator's stats and the slots waiting for a decommit, read together. */
   public record Snapshot(AllocatorStats allocator, int pending) {}
 
-  private final AffinityAllocator<Object> allocator;
+  private final AffinityIndexAllocator<Object> allocator;
   private final SlotMemory memory;
   private final int batchSize;
 
@@ -43,11 +45,12 @@ public final class SlotReturns {
   private DecommitBatch spare; // guarded by lock
   private volatile int pending; // written under lock
   private volatile int waiters; // written under lock
+  private final AtomicLong version = new AtomicLong();
   private final AtomicLong decommits = new AtomicLong();
   private final AtomicLong batches = new AtomicLong();
 
   /** Creates the returns path of a pool. */
-  public SlotReturns(AffinityAllocator<Object> allocator, SlotMemory memory, int batchSize) {
+  public SlotReturns(AffinityIndexAllocator<Object> allocator, SlotMemory memory, int batchSize) {
     this.allocator = allocator;
     this.memory = memory;
     this.batchSize = batchSize;
@@ -57,6 +60,18 @@ public final class SlotReturns {
   /** Frees a slot that has nothing to decommit, with the bytes its reset left resident. */
   public void free(int slot) {
     allocator.free(slot, memory.resident(slot));
+    changed();
+  }
+
+  /** As {@link #free}, but the slot keeps no affinity (its key was purged). */
+  public void freeWithoutAffinity(int slot) {
+    allocator.freeWithoutAffinity(slot, memory.resident(slot));
+    changed();
+  }
+
+  /** Moves the version and wakes the waiters, if any. */
+  private void changed() {
+    version.incrementAndGet();
     if (waiters > 0) {
       signalAll();
     }
@@ -90,6 +105,10 @@ public final class SlotReturns {
         if (queue.add(slot, memory.address(slot) + cutoff, length)) {
           full = detach();
         }
+        version.incrementAndGet(); // a waiter's next attempt flushes the queue
+        if (waiters > 0) {
+          slotFreed.signalAll();
+        }
       } finally {
         lock.unlock();
       }
@@ -120,33 +139,36 @@ public final class SlotReturns {
   }
 
   /**
-   * Retries {@code alloc(key)} until it returns a slot or {@code deadline} (a {@link
-   * System#nanoTime()} value) passes, flushing queued decommits first.
-   *
-   * @param stillOpen checked after each wake-up; it throws if the pool closed meanwhile
-   * @return the slot, or {@link AffinityAllocator#NO_SLOT} on time-out
+   * A count that moves whenever a slot is freed or queued for a decommit: read it before an
+   * allocation attempt and pass it to {@link #awaitChange} after the attempt failed.
    */
-  public int await(Object key, long deadline, Runnable stillOpen) throws InterruptedException {
+  public long version() {
+    return version.get();
+  }
+
+  /**
+   * Waits until {@link #version()} is no longer {@code seen} (a slot may be free now) or {@code
+   * timeoutNanos} have passed since {@code start} (a {@link System#nanoTime()} value). It holds no
+   * lock of the caller's, so that closing or purging the pool is never held up by a waiter.
+   *
+   * @param stillOpen checked before each wait; it throws if the pool closed meanwhile
+   * @return true if something changed, false on time-out
+   */
+  public boolean awaitChange(long seen, long start, long timeoutNanos, Runnable stillOpen)
+      throws InterruptedException {
     lock.lockInterruptibly();
     try {
       waiters++;
       try {
-        while (true) {
-          int slot = allocator.alloc(key);
-          if (slot != AffinityAllocator.NO_SLOT) {
-            return slot;
-          }
-          if (queue.size() > 0) {
-            flush(detach());
-            continue;
-          }
-          long left = deadline - System.nanoTime();
+        while (version.get() == seen) {
+          stillOpen.run();
+          long left = timeoutNanos - (System.nanoTime() - start);
           if (left <= 0) {
-            return AffinityAllocator.NO_SLOT;
+            return false;
           }
           slotFreed.awaitNanos(left);
-          stillOpen.run();
         }
+        return true;
       } finally {
         waiters--;
       }
@@ -224,6 +246,7 @@ public final class SlotReturns {
         }
       }
       pending -= size;
+      version.incrementAndGet();
       if (waiters > 0) {
         slotFreed.signalAll();
       }
