@@ -34,11 +34,10 @@ import java.util.function.Consumer;
  * the pool's {@code maxMemoryBytes}, a module whose initial memory exceeds it cannot be
  * instantiated, and shared memories (the threads proposal) are refused.
  *
- * <p>Thread-safe: any thread may instantiate, purge and read stats at any time; each {@link
+ * <p>Thread-safe: any thread may instantiate, purge, read stats and close at any time; each {@link
  * PooledInstance} is then used by one thread at a time (by the instantiating thread alone if the
  * pool is {@linkplain Builder#threadConfined thread-confined}, the fast setting for one instance
- * per request). {@link #close()} must not race with instances in use (their memories throw
- * afterwards).
+ * per request), and may be closed, that is cancelled, from any thread (see {@link PooledInstance}).
  */
 /*
  * Implementation notes
@@ -49,6 +48,14 @@ import java.util.function.Consumer;
  * order, before the instance exists; each call leases a slot with that memory's key and image.
  * If anything fails after a lease (pool exhausted for a second memory, a trapping start function,
  * a bad import), every lease taken so far is closed before the exception propagates.
+ *
+ * Lifecycle. `closed` is set under the plans lock, and a plan is acquired (a use counted) under
+ * the same lock, so an instantiation either takes a use before close/purge removes the plan or
+ * sees it gone (and plans anew, or throws if closed). A plan's images close when it is retired and
+ * its last use is released; instantiation releases its use when it returns. An instance keeps no
+ * use: its slot holds the image itself, and its release hook strips the slot's affinity if the
+ * plan was retired meanwhile. purge() retires before stripping, the hook reads `retired` after the
+ * slot is back: one of the two always strips it. Nothing here refers to an instance.
  *
  * Warm hit cost: one map lookup, one pool allocate that maps nothing, Chicory's own Instance
  * construction, and an initialize() that skips every imaged segment (PooledLinearMemory's FRESH
@@ -168,11 +175,11 @@ public final class WasmInstancePool implements AutoCloseable {
   }
 
   /**
-   * Releases every module's images and unmaps the pool. Idempotent, and safe at any time: later
-   * (and racing) instantiations throw {@link IllegalStateException}. If the memory pool refuses to
-   * unmap because instances are still open (see {@link MemoryPool#close()}), this throws its {@link
-   * IllegalStateException}; the pool stays closed to instantiation and closing again once those
-   * instances are closed finishes the job.
+   * Releases every module's images and closes the memory pool (see {@link MemoryPool#close()}).
+   * Idempotent, and safe at any time: later and racing instantiations and purges throw {@link
+   * IllegalStateException}. Images close once no instantiation uses them; instances still open
+   * keep their slots (a thread-confined one until its owner closes it) and the reservation stays
+   * mapped until the last of them is closed or reclaimed.
    */
   @Override
   public void close() {
@@ -340,12 +347,14 @@ public final class WasmInstancePool implements AutoCloseable {
     }
 
     /**
-     * Whether each instance's memories are confined to the thread that instantiated it (default
-     * false). Confined memories are much faster to return to the pool, since closing a shared one
-     * makes every JVM thread pass a handshake, which costs more than the rest of a warm
-     * instantiation; but only that thread may then run the instance and close it (others get {@link
-     * WrongThreadException}). The right choice for one instance per request on one (possibly
-     * virtual) thread.
+     * Whether each instance's memories are confined to the thread that instantiated it (the
+     * default is {@link MemoryPool.Builder#threadConfined}'s). Confined memories are much faster to
+     * return to the pool, since closing a shared one makes every JVM thread pass a handshake, which
+     * costs more than the rest of a warm instantiation; but only that thread may then run the
+     * instance (others get a {@link WrongThreadException} that names this setting), and {@code
+     * close()} from another thread cancels the instance rather than releasing it (see {@link
+     * PooledInstance}). The right choice for one instance per request on one (possibly virtual)
+     * thread; {@code false} lets any thread use an instance and release it at once.
      */
     public Builder threadConfined(boolean threadConfined) {
       memory.threadConfined(threadConfined);
