@@ -177,9 +177,9 @@ public final class WasmInstancePool implements AutoCloseable {
   /**
    * Releases every module's images and closes the memory pool (see {@link MemoryPool#close()}).
    * Idempotent, and safe at any time: later and racing instantiations and purges throw {@link
-   * IllegalStateException}. Images close once no instantiation uses them; instances still open
-   * keep their slots (a thread-confined one until its owner closes it) and the reservation stays
-   * mapped until the last of them is closed or reclaimed.
+   * IllegalStateException}. Images close once no instantiation uses them; instances still open keep
+   * their slots (a thread-confined one until its owner closes it) and the reservation stays mapped
+   * until the last of them is closed or reclaimed.
    */
   @Override
   public void close() {
@@ -347,14 +347,14 @@ public final class WasmInstancePool implements AutoCloseable {
     }
 
     /**
-     * Whether each instance's memories are confined to the thread that instantiated it (the
-     * default is {@link MemoryPool.Builder#threadConfined}'s). Confined memories are much faster to
-     * return to the pool, since closing a shared one makes every JVM thread pass a handshake, which
-     * costs more than the rest of a warm instantiation; but only that thread may then run the
-     * instance (others get a {@link WrongThreadException} that names this setting), and {@code
-     * close()} from another thread cancels the instance rather than releasing it (see {@link
-     * PooledInstance}). The right choice for one instance per request on one (possibly virtual)
-     * thread; {@code false} lets any thread use an instance and release it at once.
+     * Whether each instance's memories are confined to the thread that instantiated it (the default
+     * is {@link MemoryPool.Builder#threadConfined}'s). Confined memories are much faster to return
+     * to the pool, since closing a shared one makes every JVM thread pass a handshake, which costs
+     * more than the rest of a warm instantiation; but only that thread may then run the instance
+     * (others get a {@link WrongThreadException} that names this setting), and {@code close()} from
+     * another thread cancels the instance rather than releasing it (see {@link PooledInstance}).
+     * The right choice for one instance per request on one (possibly virtual) thread; {@code false}
+     * lets any thread use an instance and release it at once.
      */
     public Builder threadConfined(boolean threadConfined) {
       memory.threadConfined(threadConfined);
