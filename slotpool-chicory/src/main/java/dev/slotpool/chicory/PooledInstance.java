@@ -1,6 +1,7 @@
 package dev.slotpool.chicory;
 
 import com.dylibso.chicory.runtime.Instance;
+import dev.slotpool.chicory.internal.InstanceMemories;
 import dev.slotpool.chicory.internal.PooledLinearMemory;
 
 /**
@@ -13,17 +14,29 @@ import dev.slotpool.chicory.internal.PooledLinearMemory;
  * slot's next user. Keep the instance to one request; instantiating again is what the pool makes
  * cheap.
  *
- * <p>Not thread-safe, like the {@code Instance} it wraps: use it from one thread at a time, and
- * close it after its last call returns; from a thread-confined pool, that one thread must be the
- * one that instantiated it. Closing twice is harmless.
+ * <p><b>Cancellation.</b> In a {@linkplain WasmInstancePool.Builder#threadConfined thread-confined}
+ * pool (the default) the instance belongs to the thread that instantiated it. {@code close()} from
+ * any other thread (a watchdog ending a runaway request) <em>revokes</em> it: the owner thread is
+ * interrupted (Chicory stops at its next interruption check with {@code
+ * ChicoryInterruptedException}), its next memory access throws {@link IllegalStateException}
+ * ("closed by another thread"), and the owner itself returns the slot, at that access or at its own
+ * {@code close()} (which try-with-resources makes), clearing the interrupt the revocation set. An
+ * instance revoked while its owner thread does something else keeps the interrupt until the owner
+ * closes it. If the owner never comes back and drops the instance, the pool's leak detection
+ * reclaims the slot once the instance is unreachable. Until then the slot stays leased: a revoked
+ * instance can never reach the slot's next user. In a shared pool ({@code threadConfined(false)})
+ * {@code close()} from any thread releases at once; a running call then fails at its next access.
+ *
+ * <p>Not thread-safe, like the {@code Instance} it wraps: use it from one thread at a time (in a
+ * thread-confined pool, the instantiating thread; others get {@link WrongThreadException} naming
+ * {@code threadConfined(false)}), and close it after its last call returns. {@code close()} alone
+ * may be called from any thread at any time, as above. Closing twice is harmless.
  */
 public final class PooledInstance implements AutoCloseable {
   private final Instance instance;
-  private final PooledLinearMemory[] memories;
+  private final InstanceMemories memories;
 
-  private volatile boolean closed;
-
-  PooledInstance(Instance instance, PooledLinearMemory[] memories) {
+  PooledInstance(Instance instance, InstanceMemories memories) {
     this.instance = instance;
     this.memories = memories;
   }
@@ -35,7 +48,8 @@ public final class PooledInstance implements AutoCloseable {
 
   /** The slot of the instance's first pooled memory, or -1 if it defines no memory. */
   public int slot() {
-    return memories.length == 0 ? -1 : memories[0].lease().slot();
+    PooledLinearMemory[] all = memories.memories();
+    return all.length == 0 ? -1 : all[0].lease().slot();
   }
 
   /**
@@ -43,41 +57,25 @@ public final class PooledInstance implements AutoCloseable {
    * image and nothing was mapped. False if the instance defines no memory.
    */
   public boolean reusedSlot() {
-    return memories.length != 0 && memories[0].lease().reused();
+    PooledLinearMemory[] all = memories.memories();
+    return all.length != 0 && all[0].lease().reused();
   }
 
-  /** Whether {@link #close()} has been called. */
+  /** Whether {@link #close()} has been called, from any thread. */
   public boolean isClosed() {
-    return closed;
+    return memories.isClosed();
   }
 
   /**
-   * Returns the memories to the pool; afterwards the instance's memories throw on access.
+   * Returns the memories to the pool, or, called from another thread than the owner of a
+   * thread-confined instance, revokes the instance (see the class comment). Afterwards the
+   * instance's memories throw on access.
    *
-   * @throws WrongThreadException if the pool is {@linkplain WasmInstancePool.Builder#threadConfined
-   *     thread-confined} and this is not the thread that instantiated: nothing is released, and the
-   *     owning thread can still close it
+   * @throws IllegalStateException if a lease cannot be closed now (a native call holds a shared
+   *     lease's segment): the others are released and closing again retries
    */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    RuntimeException failure = null;
-    for (PooledLinearMemory memory : memories) {
-      try {
-        memory.release();
-      } catch (RuntimeException e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
-    }
-    if (failure != null) {
-      throw failure;
-    }
-    closed = true;
+  public void close() {
+    memories.close();
   }
 }

@@ -4,10 +4,10 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.slotpool.chicory.internal.InstanceMemories;
 import dev.slotpool.chicory.internal.MemoryPlan;
 import dev.slotpool.chicory.internal.ModulePlan;
 import dev.slotpool.chicory.internal.PooledLinearMemory;
-import dev.slotpool.memory.MemoryImage;
 import dev.slotpool.memory.MemoryPool;
 import dev.slotpool.memory.PoolExhaustedException;
 import dev.slotpool.memory.PoolStats;
@@ -34,11 +34,10 @@ import java.util.function.Consumer;
  * the pool's {@code maxMemoryBytes}, a module whose initial memory exceeds it cannot be
  * instantiated, and shared memories (the threads proposal) are refused.
  *
- * <p>Thread-safe: any thread may instantiate, purge and read stats at any time; each {@link
+ * <p>Thread-safe: any thread may instantiate, purge, read stats and close at any time; each {@link
  * PooledInstance} is then used by one thread at a time (by the instantiating thread alone if the
  * pool is {@linkplain Builder#threadConfined thread-confined}, the fast setting for one instance
- * per request). {@link #close()} must not race with instances in use (their memories throw
- * afterwards).
+ * per request), and may be closed, that is cancelled, from any thread (see {@link PooledInstance}).
  */
 /*
  * Implementation notes
@@ -50,16 +49,32 @@ import java.util.function.Consumer;
  * If anything fails after a lease (pool exhausted for a second memory, a trapping start function,
  * a bad import), every lease taken so far is closed before the exception propagates.
  *
+ * Lifecycle. `closed` is set under the plans lock, and a plan is acquired (a use counted) under
+ * the same lock, so an instantiation either takes a use before close/purge removes the plan or
+ * sees it gone (and plans anew, or throws if closed). A plan's images close when it is retired and
+ * its last use is released; instantiation releases its use when it returns. An instance keeps no
+ * use: its slot holds the image itself, and its release hook strips the slot's affinity if the
+ * plan was retired meanwhile. purge() retires before stripping, the hook reads `retired` after the
+ * slot is back: one of the two always strips it. Nothing here refers to an instance.
+ *
  * Warm hit cost: one map lookup, one pool allocate that maps nothing, Chicory's own Instance
  * construction, and an initialize() that skips every imaged segment (PooledLinearMemory's FRESH
  * state also absorbs the zero() Chicory calls first).
  */
 public final class WasmInstancePool implements AutoCloseable {
+  private static final Consumer<Instance.Builder> NO_CUSTOMIZER = builder -> {};
+
   private final MemoryPool memoryPool;
+  private final boolean threadConfined;
+
+  /** The live plans; guarded by itself, as is {@code closed}'s write. */
   private final IdentityHashMap<WasmModule, ModulePlan> plans = new IdentityHashMap<>();
+
+  private volatile boolean closed;
 
   private WasmInstancePool(MemoryPool memoryPool) {
     this.memoryPool = memoryPool;
+    this.threadConfined = memoryPool.threadConfined();
   }
 
   /** Starts configuring a pool; the settings are those of {@link MemoryPool.Builder}. */
@@ -71,60 +86,77 @@ public final class WasmInstancePool implements AutoCloseable {
    * Instantiates {@code module} with its memories from this pool, as {@code
    * Instance.builder(module).build()} would.
    *
+   * @throws IllegalStateException if the pool is closed (before or during this call); nothing is
+   *     planned, cached or leased
    * @throws PoolExhaustedException if no slot is free for one of its memories
    * @throws IllegalArgumentException if a memory's initial size exceeds {@code maxMemoryBytes}
    * @throws UnsupportedOperationException if the module defines a shared memory
    * @throws com.dylibso.chicory.wasm.ChicoryException whatever Chicory throws for the module
    */
   public PooledInstance instantiate(WasmModule module) {
-    return instantiate(module, builder -> {});
+    return instantiate(module, NO_CUSTOMIZER);
   }
 
   /**
    * As {@link #instantiate(WasmModule)}, after letting {@code customizer} configure Chicory's
    * {@link Instance.Builder}: imports (host functions, WASI), the machine factory, start and
    * initialise flags, memory limits. The pool then sets the builder's memory factory, so a factory
-   * set by the customizer is replaced.
+   * set by the customizer is replaced. If anything fails (the customizer included), every slot
+   * leased so far is returned before the exception propagates.
    */
   public PooledInstance instantiate(WasmModule module, Consumer<Instance.Builder> customizer) {
     Objects.requireNonNull(module, "module");
     Objects.requireNonNull(customizer, "customizer");
-    ModulePlan plan = plan(module);
-    var leases = new Leases(plan);
-    Instance.Builder builder = Instance.builder(module);
-    customizer.accept(builder);
-    builder.withMemoryFactory(leases::create);
+    ModulePlan plan = acquirePlan(module);
     try {
-      Instance instance = builder.build();
-      return new PooledInstance(instance, leases.memories);
-    } catch (RuntimeException | Error e) {
-      leases.releaseAll(e);
-      throw e;
+      var memories =
+          new InstanceMemories(threadConfined ? Thread.currentThread() : null, releasedHook(plan));
+      try {
+        Instance.Builder builder = Instance.builder(module);
+        customizer.accept(builder);
+        builder.withMemoryFactory(limits -> createMemory(plan, memories, limits));
+        return new PooledInstance(builder.build(), memories);
+      } catch (RuntimeException | Error e) {
+        try {
+          memories.close();
+        } catch (RuntimeException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        if (closed && !(e instanceof IllegalStateException)) {
+          throw new IllegalStateException(this + " was closed during instantiation", e);
+        }
+        throw e;
+      }
+    } finally {
+      plan.release();
     }
   }
 
   /**
    * Forgets {@code module}: releases its images and strips its affinity from every warm slot, so
-   * they go to other modules first. Instances still open keep working; their slots simply come back
-   * without affinity. Instantiating the module again later plans it anew.
+   * they go to other modules first. Instances still open keep working; their slots come back
+   * without affinity when they close, and the images' files close with the last of them (or, for an
+   * instance never closed, when its slot is next given to another module). An instantiation racing
+   * this call either uses the old plan to the end or plans the module anew. Instantiating the
+   * module again later plans it anew.
    *
    * @return how many warm slots were purged
+   * @throws IllegalStateException if the pool is closed
    */
   public int purge(WasmModule module) {
     Objects.requireNonNull(module, "module");
     ModulePlan plan;
     synchronized (plans) {
+      if (closed) {
+        throw closedException();
+      }
       plan = plans.remove(module);
     }
     if (plan == null) {
       return 0;
     }
-    int purged = 0;
-    for (int i = 0; i < plan.memoryCount(); i++) {
-      purged += memoryPool.purge(plan.memory(i).key());
-    }
-    plan.close();
-    return purged;
+    plan.retire(); // first: a slot released from now on sees it and strips itself (releasedHook)
+    return stripAffinity(plan);
   }
 
   /** A snapshot of the underlying memory pool's counters. */
@@ -142,87 +174,123 @@ public final class WasmInstancePool implements AutoCloseable {
     return memoryPool.maxMemoryBytes();
   }
 
-  /** Releases every module's images and unmaps the pool. Idempotent. */
+  /**
+   * Releases every module's images and closes the memory pool (see {@link MemoryPool#close()}).
+   * Idempotent, and safe at any time: later and racing instantiations and purges throw {@link
+   * IllegalStateException}. Images close once no instantiation uses them; instances still open keep
+   * their slots (a thread-confined one until its owner closes it) and the reservation stays mapped
+   * until the last of them is closed or reclaimed.
+   */
   @Override
   public void close() {
-    memoryPool.close(); // first: if a lease is busy it throws, and the plans stay for a retry
     ModulePlan[] all;
     synchronized (plans) {
+      closed = true;
       all = plans.values().toArray(new ModulePlan[0]);
       plans.clear();
     }
     for (ModulePlan plan : all) {
-      plan.close();
+      plan.retire(); // images close once no instantiation uses them; slots hold their own
     }
+    memoryPool.close();
   }
 
-  private ModulePlan plan(WasmModule module) {
-    synchronized (plans) {
-      ModulePlan plan = plans.get(module);
-      if (plan != null) {
-        return plan;
-      }
-    }
-    ModulePlan created = ModulePlan.create(module);
-    synchronized (plans) {
-      ModulePlan raced = plans.putIfAbsent(module, created);
-      if (raced == null) {
-        return created;
-      }
-      created.close();
-      return raced;
-    }
+  @Override
+  public String toString() {
+    return "WasmInstancePool[slots="
+        + memoryPool.slots()
+        + ", threadConfined="
+        + threadConfined
+        + (closed ? ", closed]" : "]");
   }
 
-  /** The memories leased for one instantiation, in the order Chicory asked for them. */
-  private final class Leases {
-    private final ModulePlan plan;
-    PooledLinearMemory[] memories = new PooledLinearMemory[0];
-
-    Leases(ModulePlan plan) {
-      this.plan = plan;
-    }
-
-    Memory create(MemoryLimits limits) {
-      int index = memories.length;
-      MemoryPlan memoryPlan = plan.memory(index);
-      if (limits.shared()) {
-        throw new UnsupportedOperationException(
-            memoryPlan.key() + " is shared (threads proposal): shared memories are not pooled");
-      }
-      long initialBytes = (long) limits.initialPages() * Memory.PAGE_SIZE;
-      if (initialBytes > memoryPool.maxMemoryBytes()) {
-        throw new IllegalArgumentException(
-            memoryPlan.key()
-                + " starts at "
-                + limits.initialPages()
-                + " pages ("
-                + initialBytes
-                + " bytes) (expected: at most the pool's maxMemoryBytes, "
-                + memoryPool.maxMemoryBytes()
-                + ")");
-      }
-      // The image fits unless a customizer shrank the initial size; then copy, without affinity.
-      boolean useImage = memoryPlan.image() != null && memoryPlan.imageExtent() <= initialBytes;
-      Object key = (useImage || memoryPlan.image() == null) ? memoryPlan.key() : null;
-      PooledMemory lease =
-          memoryPool.allocate(key, useImage ? memoryPlan.image() : null, initialBytes);
-      var memory = new PooledLinearMemory(lease, limits, memoryPlan, useImage);
-      var grown = java.util.Arrays.copyOf(memories, index + 1);
-      grown[index] = memory;
-      memories = grown;
-      return memory;
-    }
-
-    void releaseAll(Throwable cause) {
-      for (PooledLinearMemory memory : memories) {
-        try {
-          memory.release();
-        } catch (RuntimeException e) {
-          cause.addSuppressed(e);
+  /**
+   * The module's plan with one use taken; plans it if needed (outside the lock: the expensive
+   * step). Caches nothing, and closes what it planned, if the pool is closed. A plan in the map is
+   * never retired (purge and close remove it first), so taking a use of it cannot fail.
+   */
+  private ModulePlan acquirePlan(WasmModule module) {
+    ModulePlan created = null;
+    try {
+      while (true) {
+        synchronized (plans) {
+          if (closed) {
+            throw closedException();
+          }
+          ModulePlan plan = plans.get(module);
+          if (plan != null && plan.tryAcquire()) {
+            return plan;
+          }
+          if (created != null && created.tryAcquire()) {
+            plans.put(module, created);
+            ModulePlan planned = created;
+            created = null;
+            return planned;
+          }
         }
+        created = ModulePlan.create(module);
+      }
+    } finally {
+      if (created != null) {
+        created.close(); // a racing instantiation planned it first, or the pool closed
       }
     }
+  }
+
+  /** What an instance does once its slots are back: strip them if its module was purged since. */
+  private Runnable releasedHook(ModulePlan plan) {
+    return () -> {
+      if (plan.isRetired()) {
+        stripAffinity(plan);
+      }
+    };
+  }
+
+  private int stripAffinity(ModulePlan plan) {
+    int purged = 0;
+    try {
+      for (int i = 0; i < plan.memoryCount(); i++) {
+        purged += memoryPool.purge(plan.memory(i).key());
+      }
+    } catch (IllegalStateException e) {
+      if (!closed) {
+        throw e;
+      }
+      // The pool closed meanwhile: its slots and images go with it.
+    }
+    return purged;
+  }
+
+  private IllegalStateException closedException() {
+    return new IllegalStateException(this + " is closed");
+  }
+
+  /** Chicory asks for the memories one by one, in index order, while building the instance. */
+  private Memory createMemory(ModulePlan plan, InstanceMemories memories, MemoryLimits limits) {
+    int index = memories.memories().length;
+    MemoryPlan memoryPlan = plan.memory(index);
+    if (limits.shared()) {
+      throw new UnsupportedOperationException(
+          memoryPlan.key() + " is shared (threads proposal): shared memories are not pooled");
+    }
+    long initialBytes = (long) limits.initialPages() * Memory.PAGE_SIZE;
+    if (initialBytes > memoryPool.maxMemoryBytes()) {
+      throw new IllegalArgumentException(
+          memoryPlan.key()
+              + " starts at "
+              + limits.initialPages()
+              + " pages ("
+              + initialBytes
+              + " bytes) (expected: at most the pool's maxMemoryBytes, "
+              + memoryPool.maxMemoryBytes()
+              + ")");
+    }
+    // The image fits unless a customizer shrank the initial size; then copy, without affinity.
+    boolean useImage = memoryPlan.image() != null && memoryPlan.imageExtent() <= initialBytes;
+    Object key = (useImage || memoryPlan.image() == null) ? memoryPlan.key() : null;
+    PooledMemory lease =
+        memoryPool.allocate(key, useImage ? memoryPlan.image() : null, initialBytes);
+    return new PooledLinearMemory(lease, limits, memoryPlan, useImage, memories);
   }
 
   /**
@@ -279,12 +347,14 @@ public final class WasmInstancePool implements AutoCloseable {
     }
 
     /**
-     * Whether each instance's memories are confined to the thread that instantiated it (default
-     * false). Confined memories are much faster to return to the pool, since closing a shared one
-     * makes every JVM thread pass a handshake, which costs more than the rest of a warm
-     * instantiation; but only that thread may then run the instance and close it (others get {@link
-     * WrongThreadException}). The right choice for one instance per request on one (possibly
-     * virtual) thread.
+     * Whether each instance's memories are confined to the thread that instantiated it (the default
+     * is {@link MemoryPool.Builder#threadConfined}'s). Confined memories are much faster to return
+     * to the pool, since closing a shared one makes every JVM thread pass a handshake, which costs
+     * more than the rest of a warm instantiation; but only that thread may then run the instance
+     * (others get a {@link WrongThreadException} that names this setting), and {@code close()} from
+     * another thread cancels the instance rather than releasing it (see {@link PooledInstance}).
+     * The right choice for one instance per request on one (possibly virtual) thread; {@code false}
+     * lets any thread use an instance and release it at once.
      */
     public Builder threadConfined(boolean threadConfined) {
       memory.threadConfined(threadConfined);

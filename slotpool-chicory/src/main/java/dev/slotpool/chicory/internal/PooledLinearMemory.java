@@ -28,12 +28,14 @@ import java.util.function.Function;
  * refused {@code grow} returns -1 as it does.
  *
  * <p>Once {@link #release() released} (its {@code PooledInstance} closed), every access throws
- * {@link IllegalStateException}: a stale instance never sees the slot's next user.
+ * {@link IllegalStateException}: a stale instance never sees the slot's next user. Once {@link
+ * #revoke() revoked} (a thread-confined instance closed by another thread), the owner's next access
+ * releases the whole instance ({@link InstanceMemories}) and throws {@link IllegalStateException}.
  *
  * <p>Not thread-safe, like the non-shared memories it replaces: one thread runs the instance at a
- * time, and {@code release} happens after its last call. Shared memories are not pooled. From a
- * thread-confined pool, only the allocating thread may touch or release the memory (others get
- * {@link WrongThreadException} from the segment).
+ * time, and {@code release} happens after its last call; {@code revoke} alone may come from any
+ * thread. Shared memories are not pooled. From a thread-confined pool, only the allocating thread
+ * may touch or release the memory; others get a {@link WrongThreadException} that says so.
  */
 /*
  * Implementation notes
@@ -52,7 +54,15 @@ import java.util.function.Function;
  *   CLOSED `seg` stays NULL for good; the lease has been closed, so even a segment that leaked
  *          out of this class throws on access.
  *
- * Invariant: seg != NULL iff state == LIVE, and then seg == slot, the lease's current segment.
+ * Revocation (confined pools). revoke() runs on another thread: it sets the volatile `revoked` and
+ * then swaps the volatile `seg` for NULL, so the owner's next access fails its bounds check and
+ * lands in the slow path, which sees `revoked` and has the instance released on the owner thread.
+ * The owner re-checks `revoked` after every write of `seg` (goLive, grow); with both fields
+ * volatile, either it sees the flag or the revoking thread's NULL lands after its write. `seg` is
+ * volatile so that a compiled loop cannot keep a stale copy of it; on x86 the read is a plain load.
+ *
+ * Invariant: seg != NULL implies state == LIVE and !revoked (up to the race above), and then seg
+ * == slot, the lease's current segment.
  *
  * Traps. A fast-path access that fails (IndexOutOfBoundsException from the segment's bounds check,
  * or IllegalStateException from a closed arena) calls `activate`, which promotes FRESH to LIVE,
@@ -82,25 +92,33 @@ public final class PooledLinearMemory implements Memory {
   private final MemoryLimits limits;
   private final MemoryPlan plan;
   private final boolean imageMapped;
+  private final InstanceMemories instance;
 
-  private MemorySegment seg = MemorySegment.NULL;
+  private volatile MemorySegment seg = MemorySegment.NULL;
+  private volatile boolean revoked;
   private MemorySegment slot;
   private int pages;
-  private int state = FRESH;
+  private volatile int state = FRESH;
   private DataSegment[] dataSegments;
 
   /**
    * Wraps {@code lease}, which holds {@code plan.image()} if {@code imageMapped} (zeros otherwise)
-   * and {@code limits.initialPages()} pages.
+   * and {@code limits.initialPages()} pages, as the next memory of {@code instance}.
    */
   public PooledLinearMemory(
-      PooledMemory lease, MemoryLimits limits, MemoryPlan plan, boolean imageMapped) {
+      PooledMemory lease,
+      MemoryLimits limits,
+      MemoryPlan plan,
+      boolean imageMapped,
+      InstanceMemories instance) {
     this.lease = lease;
     this.limits = limits;
     this.plan = plan;
     this.imageMapped = imageMapped;
+    this.instance = instance;
     this.slot = lease.segment();
     this.pages = limits.initialPages();
+    instance.add(this);
   }
 
   /** The lease behind this memory. */
@@ -124,6 +142,15 @@ public final class PooledLinearMemory implements Memory {
     dataSegments = null;
   }
 
+  /**
+   * Makes the owner's next access fail and release the instance; called from another thread (see
+   * {@link InstanceMemories}). Touches neither the lease nor the slot.
+   */
+  void revoke() {
+    revoked = true;
+    seg = MemorySegment.NULL;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Size and growth
 
@@ -134,8 +161,8 @@ public final class PooledLinearMemory implements Memory {
 
   @Override
   public int grow(int size) {
-    if (state == CLOSED) {
-      throw closed();
+    if (state == CLOSED || revoked) {
+      throw unusable();
     }
     int prevPages = pages;
     int numPages = prevPages + size; // int arithmetic and checks exactly as ByteArrayMemory's
@@ -151,6 +178,9 @@ public final class PooledLinearMemory implements Memory {
       slot = grown;
       if (state == LIVE) {
         seg = grown;
+        if (revoked) {
+          seg = MemorySegment.NULL;
+        }
       }
       pages = numPages;
     }
@@ -210,11 +240,13 @@ public final class PooledLinearMemory implements Memory {
 
   @Override
   public void initPassiveSegment(int segmentId, int dest, int offset, int size) {
+    ready(); // a closed memory has no segments: throw what every other access throws
     write(dest, dataSegments[segmentId].data(), offset, size);
   }
 
   @Override
   public void drop(int segment) {
+    ready();
     dataSegments[segment] = PassiveDataSegment.EMPTY;
   }
 
@@ -226,7 +258,11 @@ public final class PooledLinearMemory implements Memory {
     MemorySegment s = ready();
     checkBounds(offset, size, data.length, WasmRuntimeException::new);
     checkBounds(addr, size, s.byteSize(), WasmRuntimeException::new);
-    MemorySegment.copy(data, offset, s, ValueLayout.JAVA_BYTE, addr, size);
+    try {
+      MemorySegment.copy(data, offset, s, ValueLayout.JAVA_BYTE, addr, size);
+    } catch (WrongThreadException e) {
+      throw wrongThread(e);
+    }
   }
 
   @Override
@@ -234,17 +270,25 @@ public final class PooledLinearMemory implements Memory {
     MemorySegment s = ready();
     checkBounds(addr, len, s.byteSize(), WasmRuntimeException::new);
     byte[] result = new byte[len];
-    MemorySegment.copy(s, ValueLayout.JAVA_BYTE, addr, result, 0, len);
+    try {
+      MemorySegment.copy(s, ValueLayout.JAVA_BYTE, addr, result, 0, len);
+    } catch (WrongThreadException e) {
+      throw wrongThread(e);
+    }
     return result;
   }
 
   @Override
   public void zero() {
-    if (state == FRESH) {
+    if (state == FRESH && !revoked) {
       return; // already zero as far as Chicory can tell
     }
     MemorySegment s = ready();
-    s.fill((byte) 0);
+    try {
+      s.fill((byte) 0);
+    } catch (WrongThreadException e) {
+      throw wrongThread(e);
+    }
   }
 
   @Override
@@ -252,7 +296,11 @@ public final class PooledLinearMemory implements Memory {
     MemorySegment s = ready();
     int size = toIndex - fromIndex;
     checkBounds(fromIndex, size, s.byteSize(), WasmRuntimeException::new);
-    s.asSlice(fromIndex, size).fill(value);
+    try {
+      s.asSlice(fromIndex, size).fill(value);
+    } catch (WrongThreadException e) {
+      throw wrongThread(e);
+    }
   }
 
   @Override
@@ -261,7 +309,11 @@ public final class PooledLinearMemory implements Memory {
     long limit = s.byteSize();
     checkBounds(dest, size, limit, WasmRuntimeException::new);
     checkBounds(src, size, limit, WasmRuntimeException::new);
-    MemorySegment.copy(s, src, s, dest, size); // as if through a temporary: overlap is safe
+    try {
+      MemorySegment.copy(s, src, s, dest, size); // as if through a temporary: overlap is safe
+    } catch (WrongThreadException e) {
+      throw wrongThread(e);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -271,7 +323,7 @@ public final class PooledLinearMemory implements Memory {
   public byte read(int addr) {
     try {
       return seg.get(ValueLayout.JAVA_BYTE, addr);
-    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       return activate(addr, 1).get(ValueLayout.JAVA_BYTE, addr);
     }
   }
@@ -280,7 +332,7 @@ public final class PooledLinearMemory implements Memory {
   public void writeByte(int addr, byte data) {
     try {
       seg.set(ValueLayout.JAVA_BYTE, addr, data);
-    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       activate(addr, 1).set(ValueLayout.JAVA_BYTE, addr, data);
     }
   }
@@ -289,7 +341,7 @@ public final class PooledLinearMemory implements Memory {
   public short readShort(int addr) {
     try {
       return seg.get(SHORT, addr);
-    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       return activate(addr, 2).get(SHORT, addr);
     }
   }
@@ -303,7 +355,7 @@ public final class PooledLinearMemory implements Memory {
   public void writeShort(int addr, short data) {
     try {
       seg.set(SHORT, addr, data);
-    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       activate(addr, 2).set(SHORT, addr, data);
     }
   }
@@ -312,7 +364,7 @@ public final class PooledLinearMemory implements Memory {
   public int readInt(int addr) {
     try {
       return seg.get(INT, addr);
-    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       return activate(addr, 4).get(INT, addr);
     }
   }
@@ -321,7 +373,7 @@ public final class PooledLinearMemory implements Memory {
   public void writeI32(int addr, int data) {
     try {
       seg.set(INT, addr, data);
-    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       activate(addr, 4).set(INT, addr, data);
     }
   }
@@ -330,7 +382,7 @@ public final class PooledLinearMemory implements Memory {
   public long readLong(int addr) {
     try {
       return seg.get(LONG, addr);
-    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       return activate(addr, 8).get(LONG, addr);
     }
   }
@@ -339,7 +391,7 @@ public final class PooledLinearMemory implements Memory {
   public void writeLong(int addr, long data) {
     try {
       seg.set(LONG, addr, data);
-    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       activate(addr, 8).set(LONG, addr, data);
     }
   }
@@ -348,7 +400,7 @@ public final class PooledLinearMemory implements Memory {
   public float readFloat(int addr) {
     try {
       return seg.get(FLOAT, addr);
-    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       return activate(addr, 4).get(FLOAT, addr);
     }
   }
@@ -362,7 +414,7 @@ public final class PooledLinearMemory implements Memory {
   public void writeF32(int addr, float data) {
     try {
       seg.set(FLOAT, addr, data);
-    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       activate(addr, 4).set(FLOAT, addr, data);
     }
   }
@@ -371,7 +423,7 @@ public final class PooledLinearMemory implements Memory {
   public double readDouble(int addr) {
     try {
       return seg.get(DOUBLE, addr);
-    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       return activate(addr, 8).get(DOUBLE, addr);
     }
   }
@@ -385,7 +437,7 @@ public final class PooledLinearMemory implements Memory {
   public void writeF64(int addr, double data) {
     try {
       seg.set(DOUBLE, addr, data);
-    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       activate(addr, 8).set(DOUBLE, addr, data);
     }
   }
@@ -426,14 +478,25 @@ public final class PooledLinearMemory implements Memory {
   // ---------------------------------------------------------------------------------------------
   // Slow paths
 
-  /** The segment to use for a bulk operation: promotes FRESH to LIVE, throws if CLOSED. */
+  /**
+   * The segment to use for a bulk operation: promotes FRESH to LIVE; throws if CLOSED, revoked
+   * (releasing the instance on its owner thread first) or on the wrong thread.
+   */
   private MemorySegment ready() {
     MemorySegment s = seg;
     if (s != MemorySegment.NULL) {
       return s;
     }
-    if (state == CLOSED) {
-      throw closed();
+    return slowReady();
+  }
+
+  private MemorySegment slowReady() {
+    Thread owner = instance.owner();
+    if (owner != null && Thread.currentThread() != owner) {
+      throw wrongThread(null);
+    }
+    if (state == CLOSED || revoked) {
+      throw unusable();
     }
     wipeImage();
     return goLive();
@@ -444,7 +507,18 @@ public final class PooledLinearMemory implements Memory {
    * throws the trap (or the closed-lease exception) that the access deserves.
    */
   private MemorySegment activate(int addr, int size) {
-    MemorySegment s = ready();
+    MemorySegment s = seg;
+    if (s == MemorySegment.NULL) {
+      s = slowReady();
+    } else {
+      Thread owner = instance.owner();
+      if (owner != null && Thread.currentThread() != owner) {
+        throw wrongThread(null);
+      }
+      if (!s.scope().isAlive()) {
+        throw unusable();
+      }
+    }
     checkBounds(addr, size, s.byteSize(), WasmRuntimeException::new);
     return s;
   }
@@ -452,6 +526,9 @@ public final class PooledLinearMemory implements Memory {
   private MemorySegment goLive() {
     state = LIVE;
     seg = slot;
+    if (revoked) {
+      seg = MemorySegment.NULL;
+    }
     return slot;
   }
 
@@ -461,9 +538,34 @@ public final class PooledLinearMemory implements Memory {
     }
   }
 
-  private IllegalStateException closed() {
+  /**
+   * The exception for an access after close or revocation; a revoked instance is released here, on
+   * its owner thread, before the exception is thrown.
+   */
+  private IllegalStateException unusable() {
+    if (revoked) {
+      instance.release();
+      return new IllegalStateException(
+          "memory of "
+              + plan.key()
+              + " is closed: its PooledInstance was closed by another thread (cancelled),"
+              + " slot returned");
+    }
     return new IllegalStateException(
         "memory of " + plan.key() + " is closed: its PooledInstance was closed, slot returned");
+  }
+
+  private WrongThreadException wrongThread(Throwable cause) {
+    return new WrongThreadException(
+        "memory of "
+            + plan.key()
+            + " is confined to thread "
+            + instance.owner()
+            + ", which instantiated it, not "
+            + Thread.currentThread()
+            + ": build the pool with threadConfined(false) to use an instance from several"
+            + " threads",
+        cause);
   }
 
   private static void checkBounds(

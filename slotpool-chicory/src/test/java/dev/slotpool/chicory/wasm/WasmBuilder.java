@@ -26,6 +26,7 @@ public final class WasmBuilder {
   private final List<byte[]> data = new ArrayList<>();
   private int importedGlobals;
   private boolean needsDataCount;
+  private int start = -1;
 
   /** Imports an immutable i32 global {@code module.name}; returns its global index. */
   public int importGlobalI32(String module, String name) {
@@ -105,6 +106,12 @@ public final class WasmBuilder {
     return data.size() - 1;
   }
 
+  /** Makes the function added last the module's start function. */
+  public WasmBuilder startWithLastFunction() {
+    start = functionTypes.size() - 1;
+    return this;
+  }
+
   /** Adds a passive segment; returns its index. */
   public int passiveData(byte[] bytes) {
     data.add(new Bytes().u8(0x01).u32(bytes.length).bytes(bytes).toByteArray());
@@ -123,6 +130,10 @@ public final class WasmBuilder {
     section(out, 3, funcs);
     section(out, 5, memories);
     section(out, 7, exports);
+    if (start >= 0) {
+      byte[] index = new Bytes().u32(start).toByteArray();
+      out.u8(8).u32(index.length).bytes(index);
+    }
     if (needsDataCount) {
       byte[] count = new Bytes().u32(data.size()).toByteArray();
       out.u8(12).u32(count.length).bytes(count);
@@ -183,6 +194,11 @@ public final class WasmBuilder {
 
     public Code brIf(int depth) {
       out.u8(0x0D).u32(depth);
+      return this;
+    }
+
+    public Code unreachable() {
+      out.u8(0x00);
       return this;
     }
 
