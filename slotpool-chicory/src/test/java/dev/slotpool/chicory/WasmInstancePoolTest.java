@@ -218,10 +218,12 @@ class WasmInstancePoolTest {
 
   @Test
   void arguments_null_areRejected() {
-    assertThatThrownBy(() -> pool.instantiate(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> pool.instantiate((WasmModule) null))
+        .isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> pool.instantiate(MEMOPS, null))
         .isInstanceOf(NullPointerException.class);
-    assertThatThrownBy(() -> pool.purge(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> pool.purge((WasmModule) null))
+        .isInstanceOf(NullPointerException.class);
   }
 
   @Test
