@@ -14,6 +14,9 @@ import dev.slotpool.memory.PoolStats;
 import dev.slotpool.memory.PooledMemory;
 import java.util.IdentityHashMap;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -69,6 +72,10 @@ public final class WasmInstancePool implements AutoCloseable {
 
   /** The live plans; guarded by itself, as is {@code closed}'s write. */
   private final IdentityHashMap<WasmModule, ModulePlan> plans = new IdentityHashMap<>();
+
+  private final Set<WasmSnapshot> snapshots = ConcurrentHashMap.newKeySet();
+  private final LongAdder snapshotsTaken = new LongAdder();
+  private final LongAdder snapshotInstantiations = new LongAdder();
 
   private volatile boolean closed;
 
@@ -133,6 +140,98 @@ public final class WasmInstancePool implements AutoCloseable {
   }
 
   /**
+   * Instantiates {@code module}, runs {@code init} on it (call {@code _initialize}, evaluate a
+   * prelude, ...) and captures the state it reached as a {@link WasmSnapshot}, from which {@link
+   * #instantiate(WasmSnapshot)} starts instances without running the start function or the init
+   * again. The instance used for the init is closed before this returns.
+   *
+   * @throws UnsupportedOperationException if the module's state cannot be captured (see {@link
+   *     WasmSnapshot}); the init has not run if the module itself is refused
+   * @throws PoolExhaustedException if no slot is free for the init's instance
+   */
+  public WasmSnapshot snapshot(WasmModule module, Consumer<Instance> init) {
+    return snapshot(module, builder -> {}, init);
+  }
+
+  /**
+   * As {@link #snapshot(WasmModule, Consumer)}, with {@code customizer} configuring Chicory's
+   * {@link Instance.Builder} (imports, WASI, the machine factory) for the init's instance and, by
+   * default, for every instance started from the snapshot.
+   */
+  public WasmSnapshot snapshot(
+      WasmModule module, Consumer<Instance.Builder> customizer, Consumer<Instance> init) {
+    Objects.requireNonNull(module, "module");
+    Objects.requireNonNull(customizer, "customizer");
+    Objects.requireNonNull(init, "init");
+    WasmSnapshot snapshot = WasmSnapshot.take(this, memoryPool, module, customizer, init);
+    snapshots.add(snapshot);
+    snapshotsTaken.increment();
+    return snapshot;
+  }
+
+  /**
+   * Starts an instance from {@code snapshot}: its memories, globals and tables equal the
+   * snapshot's, and neither the start function nor the init runs. Its imports come from the
+   * customizer the snapshot was taken with.
+   *
+   * @throws IllegalStateException if the snapshot is closed
+   * @throws IllegalArgumentException if the snapshot was taken by another pool
+   * @throws PoolExhaustedException if no slot is free for one of its memories
+   */
+  public PooledInstance instantiate(WasmSnapshot snapshot) {
+    return instantiateSnapshot(snapshot, null);
+  }
+
+  /**
+   * As {@link #instantiate(WasmSnapshot)}, with {@code customizer} configuring the builder instead
+   * of the snapshot's own (fresh host state per request: a new WASI context, new host objects). The
+   * pool then sets the memory, global and table factories and turns the start function off.
+   */
+  public PooledInstance instantiate(WasmSnapshot snapshot, Consumer<Instance.Builder> customizer) {
+    Objects.requireNonNull(customizer, "customizer");
+    return instantiateSnapshot(snapshot, customizer);
+  }
+
+  private PooledInstance instantiateSnapshot(
+      WasmSnapshot snapshot, Consumer<Instance.Builder> customizer) {
+    Objects.requireNonNull(snapshot, "snapshot");
+    if (snapshot.pool() != this) {
+      throw new IllegalArgumentException(
+          snapshot + " was taken by another pool (expected: a snapshot of this pool)");
+    }
+    PooledInstance instance = snapshot.instantiate(customizer);
+    snapshotInstantiations.increment();
+    return instance;
+  }
+
+  /**
+   * Strips {@code snapshot}'s affinity from every warm slot, so they go to other keys first; the
+   * snapshot stays usable (its next instance maps its image into a slot anew). Close the snapshot
+   * to release its images too.
+   *
+   * @return how many warm slots were purged
+   */
+  public int purge(WasmSnapshot snapshot) {
+    Objects.requireNonNull(snapshot, "snapshot");
+    return snapshot.isClosed() ? 0 : snapshot.purgeSlots();
+  }
+
+  /** The snapshot counters. */
+  public SnapshotStats snapshotStats() {
+    int live = 0;
+    long bytes = 0;
+    for (WasmSnapshot s : snapshots) {
+      live++;
+      bytes += s.imageBytes();
+    }
+    return new SnapshotStats(live, bytes, snapshotsTaken.sum(), snapshotInstantiations.sum());
+  }
+
+  void forget(WasmSnapshot snapshot) {
+    snapshots.remove(snapshot);
+  }
+
+  /**
    * Forgets {@code module}: releases its images and strips its affinity from every warm slot, so
    * they go to other modules first. Instances still open keep working; their slots come back
    * without affinity when they close, and the images' files close with the last of them (or, for an
@@ -175,11 +274,11 @@ public final class WasmInstancePool implements AutoCloseable {
   }
 
   /**
-   * Releases every module's images and closes the memory pool (see {@link MemoryPool#close()}).
-   * Idempotent, and safe at any time: later and racing instantiations and purges throw {@link
-   * IllegalStateException}. Images close once no instantiation uses them; instances still open keep
-   * their slots (a thread-confined one until its owner closes it) and the reservation stays mapped
-   * until the last of them is closed or reclaimed.
+   * Releases every module's and snapshot's images and closes the memory pool (see {@link
+   * MemoryPool#close()}). Idempotent, and safe at any time: later and racing instantiations and
+   * purges throw {@link IllegalStateException}. Images close once no instantiation uses them;
+   * instances still open keep their slots (a thread-confined one until its owner closes it) and the
+   * reservation stays mapped until the last of them is closed or reclaimed.
    */
   @Override
   public void close() {
@@ -191,6 +290,9 @@ public final class WasmInstancePool implements AutoCloseable {
     }
     for (ModulePlan plan : all) {
       plan.retire(); // images close once no instantiation uses them; slots hold their own
+    }
+    for (WasmSnapshot snapshot : snapshots.toArray(new WasmSnapshot[0])) {
+      snapshot.closeImages();
     }
     memoryPool.close();
   }

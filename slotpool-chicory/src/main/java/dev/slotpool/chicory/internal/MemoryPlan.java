@@ -89,6 +89,29 @@ public final class MemoryPlan implements AutoCloseable {
         inImage);
   }
 
+  /**
+   * Plans memory {@code memoryIndex} as restored from a snapshot: {@code image} holds the whole
+   * memory as captured, so every active segment of that memory counts as already in the image.
+   */
+  public static MemoryPlan ofSnapshot(
+      String snapshotName,
+      int memoryIndex,
+      MemoryLimits limits,
+      MemoryImage image,
+      DataSegment[] segments) {
+    boolean[] inImage = new boolean[segments.length];
+    for (int i = 0; i < segments.length; i++) {
+      inImage[i] = segments[i] instanceof ActiveDataSegment a && a.index() == memoryIndex;
+    }
+    return new MemoryPlan(
+        memoryIndex,
+        limits,
+        new ModuleMemoryKey(snapshotName, memoryIndex),
+        image,
+        image.byteSize(),
+        inImage);
+  }
+
   /** The offset if {@code expr} is a lone {@code i32.const}, else -1 (evaluate at run time). */
   private static long constantOffset(List<Instruction> expr) {
     Instruction first = expr.isEmpty() ? null : expr.get(0);

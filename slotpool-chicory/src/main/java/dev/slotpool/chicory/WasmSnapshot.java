@@ -1,0 +1,249 @@
+package dev.slotpool.chicory;
+
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.CustomSection;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.slotpool.chicory.internal.InstanceMemories;
+import dev.slotpool.chicory.internal.MemoryPlan;
+import dev.slotpool.chicory.internal.PooledLinearMemory;
+import dev.slotpool.chicory.internal.SnapshotState;
+import dev.slotpool.memory.MemoryPool;
+import dev.slotpool.memory.PooledMemory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * The state a module reached after its own initialisation, taken once by {@link
+ * WasmInstancePool#snapshot(WasmModule, Consumer, Consumer)}, from which {@link
+ * WasmInstancePool#instantiate(WasmSnapshot)} starts every later instance without running the start
+ * function or the init again: what Wizer does offline for Wasmtime, in-process.
+ *
+ * <p>A snapshot holds every memory the module defines (a copy-on-write image of its bytes, its size
+ * included), the values of its globals, the contents and sizes of its tables (function references
+ * by index: a reference to an imported function is bound to whatever the new instance imports under
+ * that index), and which passive data and element segments were dropped. It is its own affinity
+ * key: a warm slot that last served this snapshot already holds its image, and its reset put back
+ * only the pages the last request wrote, so a request costs what it writes. Two snapshots of one
+ * module with different inits are different keys.
+ *
+ * <p><b>Host state is not in the snapshot</b>: WASI file descriptors, clocks, random seeds already
+ * drawn, and any object a host function keeps. Each instantiation binds the imports its customizer
+ * gives (by default the one the snapshot was taken with, so host objects captured by that
+ * customizer are shared by every instance). As Wizer forbids WASI calls during init, an init that
+ * opens files or reads the clock bakes what it saw into memory for every request.
+ *
+ * <p>Refused with {@link UnsupportedOperationException}: shared memories; imported memories, tables
+ * and mutable globals (their state belongs to the host); globals and table entries that hold an
+ * externref, a GC object or a function of another instance.
+ *
+ * <p>Thread-safe: any thread may instantiate from a snapshot at any time. {@link #close()} (or
+ * closing the pool) makes later instantiations throw {@link IllegalStateException}; instances
+ * already open keep working, and their slots come back without the snapshot's affinity.
+ */
+/*
+ * Implementation notes
+ *
+ * instantiate() builds a Chicory Instance of `restoreModule` (the module itself, or a copy without
+ * its start section, so that Instance.initialize cannot run it again) with: a memory factory that
+ * leases each defined memory with this snapshot's key and image at its captured size, in a FRESH
+ * PooledLinearMemory whose plan counts every active segment as imaged (so initialize() writes
+ * nothing); the state's GlobalFactory and TableFactory; start off. Element segments are still
+ * applied by Chicory and then overwritten by SnapshotState.restore(), which writes every captured
+ * table entry and drops the captured segments. Cost beyond a warm module instantiation: one write
+ * per table entry.
+ */
+public final class WasmSnapshot implements AutoCloseable {
+  private final WasmInstancePool pool;
+  private final MemoryPool memoryPool;
+  private final WasmModule module;
+  private final WasmModule restoreModule;
+  private final Consumer<Instance.Builder> customizer;
+  private final SnapshotState state;
+  private final MemoryPlan[] plans;
+  private final String name;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final LongAdder instantiations = new LongAdder();
+
+  private WasmSnapshot(
+      WasmInstancePool pool,
+      MemoryPool memoryPool,
+      WasmModule module,
+      Consumer<Instance.Builder> customizer,
+      SnapshotState state) {
+    this.pool = pool;
+    this.memoryPool = memoryPool;
+    this.module = module;
+    this.restoreModule = withoutStart(module);
+    this.customizer = customizer;
+    this.state = state;
+    this.name = "snapshot@" + Integer.toHexString(System.identityHashCode(this));
+    var segments = module.dataSection().dataSegments();
+    this.plans = new MemoryPlan[state.memoryCount()];
+    for (int i = 0; i < plans.length; i++) {
+      MemoryLimits declared = module.memorySection().get().getMemory(i).limits();
+      plans[i] = MemoryPlan.ofSnapshot(name, i, declared, state.image(i), segments);
+    }
+  }
+
+  /** Instantiates {@code module}, runs {@code init} on it, captures its state and closes it. */
+  static WasmSnapshot take(
+      WasmInstancePool pool,
+      MemoryPool memoryPool,
+      WasmModule module,
+      Consumer<Instance.Builder> customizer,
+      Consumer<Instance> init) {
+    SnapshotState.checkModule(module);
+    SnapshotState state;
+    try (PooledInstance first = pool.instantiate(module, customizer)) {
+      init.accept(first.instance());
+      state = SnapshotState.capture(first.instance());
+    }
+    return new WasmSnapshot(pool, memoryPool, module, customizer, state);
+  }
+
+  /** The module this snapshot was taken of. */
+  public WasmModule module() {
+    return module;
+  }
+
+  /** The bytes the snapshot's memory images span (the memories' captured sizes, summed). */
+  public long imageBytes() {
+    return state.imageBytes();
+  }
+
+  /** The size of the module's {@code i}-th defined memory when the snapshot was taken, in pages. */
+  public int memoryPages(int i) {
+    return state.pages(i);
+  }
+
+  /** How many instances were started from this snapshot. */
+  public long instantiations() {
+    return instantiations.sum();
+  }
+
+  /** Whether {@link #close()} has been called. */
+  public boolean isClosed() {
+    return closed.get();
+  }
+
+  /**
+   * Releases the images and strips this snapshot's affinity from every warm slot; idempotent.
+   * Instances still open keep working.
+   */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      pool.forget(this);
+      try {
+        purgeSlots();
+      } finally {
+        state.close();
+      }
+    }
+  }
+
+  /** Closes the snapshot when its pool closes: the pool is unmapped, so no slot is purged. */
+  void closeImages() {
+    if (closed.compareAndSet(false, true)) {
+      pool.forget(this);
+      state.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + "[" + state.memoryCount() + " memories, " + imageBytes() + " bytes]";
+  }
+
+  WasmInstancePool pool() {
+    return pool;
+  }
+
+  /** Strips this snapshot's affinity from its warm slots; returns how many. */
+  int purgeSlots() {
+    int purged = 0;
+    for (MemoryPlan plan : plans) {
+      purged += memoryPool.purge(plan.key());
+    }
+    return purged;
+  }
+
+  PooledInstance instantiate(Consumer<Instance.Builder> override) {
+    if (closed.get()) {
+      throw new IllegalStateException(this + " is closed: take a new snapshot");
+    }
+    var memories =
+        new InstanceMemories(memoryPool.threadConfined() ? Thread.currentThread() : null, () -> {});
+    var leases = new Leases(memories);
+    Instance.Builder builder = Instance.builder(restoreModule);
+    (override == null ? customizer : override).accept(builder);
+    builder
+        .withMemoryFactory(leases::create)
+        .withGlobalFactory(state.globalFactory())
+        .withTableFactory(state.tableFactory())
+        .withInitialize(true)
+        .withStart(false);
+    try {
+      Instance instance = builder.build();
+      state.restore(instance);
+      instantiations.increment();
+      return new PooledInstance(instance, memories);
+    } catch (RuntimeException | Error e) {
+      try {
+        memories.close();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  /** The module as it is, or a copy without its start section (the snapshot already ran it). */
+  private static WasmModule withoutStart(WasmModule m) {
+    if (m.startSection().isEmpty()) {
+      return m;
+    }
+    var b =
+        WasmModule.builder()
+            .setTypeSection(m.typeSection())
+            .setImportSection(m.importSection())
+            .setFunctionSection(m.functionSection())
+            .setTableSection(m.tableSection())
+            .setGlobalSection(m.globalSection())
+            .setExportSection(m.exportSection())
+            .setElementSection(m.elementSection())
+            .setCodeSection(m.codeSection())
+            .setDataSection(m.dataSection())
+            .withValidation(false)
+            .withDigest(m.digest());
+    m.memorySection().ifPresent(b::setMemorySection);
+    m.dataCountSection().ifPresent(b::setDataCountSection);
+    m.tagSection().ifPresent(b::setTagSection);
+    for (CustomSection section : m.customSections()) {
+      b.addCustomSection(section.name(), section);
+    }
+    return b.build();
+  }
+
+  /** The memories leased for one instantiation, in the order Chicory asks for them. */
+  private final class Leases {
+    private final InstanceMemories memories;
+
+    Leases(InstanceMemories memories) {
+      this.memories = memories;
+    }
+
+    Memory create(MemoryLimits ignored) {
+      int i = memories.memories().length;
+      MemoryPlan plan = plans[i];
+      MemoryLimits limits = state.limits(i, plan.declaredLimits());
+      long bytes = (long) limits.initialPages() * Memory.PAGE_SIZE;
+      boolean imaged = bytes > 0;
+      PooledMemory lease = memoryPool.allocate(plan.key(), imaged ? plan.image() : null, bytes);
+      return new PooledLinearMemory(lease, limits, plan, imaged, memories);
+    }
+  }
+}
