@@ -1,0 +1,119 @@
+package dev.slotpool.bench.wasm;
+
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import dev.slotpool.chicory.WasmInstancePool;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One request per operation on a real module ({@link RealModules}): instantiate, the module's own
+ * entry point ({@code _start} with its arguments and stdin for a WASI program, the library calls
+ * for QuickJS and SQLite), drop or close the instance. Three ways to get the instance:
+ *
+ * <ul>
+ *   <li>{@code plain}: {@code Instance.builder(module)...build()}, Chicory's own memory;
+ *   <li>{@code defaultPool}: {@code WasmInstancePool.builder().build()}, no options;
+ *   <li>{@code tunedPool}: {@code threadConfined(true).keepResidentBytes(32 MiB)}, the hand-tuned
+ *       fixed keep-resident pool.
+ * </ul>
+ *
+ * <p>{@code engine} is Chicory's interpreter or its compiler: the runtime compiler ({@code
+ * MachineFactoryCompiler}, compiled once per trial, outside the measurement), or for {@code
+ * quickjs} and {@code sqlite} the machine their artifact compiled at build time (their {@code
+ * .meta} modules have no code for the interpreter, so their {@code INTERPRETER} cases fail at setup
+ * and are left out of the commands below). Before measuring, each trial runs one request on each of
+ * the three and fails unless the pools' output is byte for byte plain Chicory's.
+ *
+ * <p>Run (every module, both engines):
+ *
+ * <pre>
+ * java -jar slotpool-bench/target/benchmarks.jar RealModuleRequestBenchmark -p engine=COMPILER
+ * java -jar slotpool-bench/target/benchmarks.jar RealModuleRequestBenchmark -p engine=INTERPRETER \
+ *   -p module=c-greet,c-sha256,c-json,c-alloc,c-sort,c-grep,rust-greet,wabt-wat2wasm,wabt-wast2json
+ * </pre>
+ *
+ * (quick look: add {@code -f 1 -wi 2 -i 3 -w 1s -r 1s}). Two threads: {@link
+ * RealModuleThreadsBenchmark}; execution only: {@link RealModuleExecutionBenchmark}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 2, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+public class RealModuleRequestBenchmark {
+  @Param({
+    "c-greet",
+    "c-sha256",
+    "c-json",
+    "c-alloc",
+    "c-sort",
+    "c-grep",
+    "rust-greet",
+    "wabt-wat2wasm",
+    "wabt-wast2json",
+    "quickjs",
+    "sqlite"
+  })
+  String module;
+
+  @Param({"INTERPRETER", "COMPILER"})
+  Engine engine;
+
+  private RealModule real;
+  private Function<Instance, Machine> machine;
+  private WasmInstancePool defaultPool;
+  private WasmInstancePool tunedPool;
+  private Instantiator plain;
+  private Instantiator pooledDefault;
+  private Instantiator pooledTuned;
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    real = RealModules.get(module);
+    machine = real.machineFactory(engine);
+    defaultPool = Pools.defaults();
+    tunedPool = Pools.tuned();
+    plain = Instantiator.plain();
+    pooledDefault = Instantiator.pooled(defaultPool);
+    pooledTuned = Instantiator.pooled(tunedPool);
+    byte[] expected = real.request(plain, machine);
+    Pools.checkSame(module, "the default pool", expected, real.request(pooledDefault, machine));
+    Pools.checkSame(module, "the tuned pool", expected, real.request(pooledTuned, machine));
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    defaultPool.close();
+    tunedPool.close();
+  }
+
+  @Benchmark
+  public byte[] plain() {
+    return real.request(plain, machine);
+  }
+
+  @Benchmark
+  public byte[] defaultPool() {
+    return real.request(pooledDefault, machine);
+  }
+
+  @Benchmark
+  public byte[] tunedPool() {
+    return real.request(pooledTuned, machine);
+  }
+}
