@@ -121,6 +121,13 @@ final class WorkloadOptions {
   String warmup;
 
   @Option(
+      names = "--cold-start",
+      description =
+          "steady: start with cold pools instead of warm ones (every slot used once, as a pool"
+              + " that has run for a while); cold pools keep warming up for the whole run.")
+  boolean coldStart;
+
+  @Option(
       names = "--free-prob",
       paramLabel = "P",
       defaultValue = "0.5",
@@ -422,7 +429,7 @@ final class WorkloadOptions {
                 "--warmup: '" + warmup + "' (expected: auto or a count such as 100k)");
           }
         }
-        return new StepModel.Steady(kind, load, ServiceTime.parse(service), warm);
+        return new StepModel.Steady(kind, load, ServiceTime.parse(service), warm, !coldStart);
       }
       default -> throw new BadInputException("--model: '" + model + "' (expected: steady or seed)");
     }

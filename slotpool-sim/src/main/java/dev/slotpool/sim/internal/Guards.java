@@ -103,7 +103,12 @@ public final class Guards {
       Files.delete(probe);
     } catch (IOException | SecurityException e) {
       throw new BadInputException(
-          option + ": cannot write in " + dir + " (" + e + ") (expected: a writable directory)");
+          option
+              + ": cannot write in "
+              + dir
+              + " ("
+              + e.getMessage()
+              + ") (expected: a writable directory)");
     }
   }
 

@@ -299,6 +299,9 @@ public final class Simulator {
       for (int c = 0; c < clients; c++) {
         heap.push(0, ARRIVAL);
       }
+      if (model.prewarm()) {
+        prewarm(workload, total);
+      }
       double now = 0;
       double start = 0;
       double nextArrival = poisson ? exponential(random) / rate : Double.POSITIVE_INFINITY;
@@ -345,6 +348,34 @@ public final class Simulator {
       }
       measuredTime = now - start;
       progress.addAndGet(total % PROGRESS_EVERY);
+    }
+
+    /** Uses every slot of every pool once, for drawn keys, and frees them in random order. */
+    private void prewarm(Workload workload, long total) {
+      int[] all = new int[fleet.slots * fleet.hosts.length];
+      int n = 0;
+      for (int h = 0; h < fleet.hosts.length; h++) {
+        Host host = fleet.hosts[h];
+        for (int s = 0; s < fleet.slots; s++) {
+          int key = workload.nextKey(random, 0, total);
+          int slot = host.policy.alloc(key);
+          if (slot == Policy.NO_SLOT) {
+            break;
+          }
+          taken(h, host, slot, Host.COLD);
+          host.lastKey[slot] = key;
+          all[n++] = fleet.hosts.length == 1 ? slot : h * fleet.slots + slot;
+        }
+      }
+      for (int i = n - 1; i > 0; i--) {
+        int j = random.nextInt(i + 1);
+        int t = all[i];
+        all[i] = all[j];
+        all[j] = t;
+      }
+      for (int i = 0; i < n; i++) {
+        release(all[i], bytesPerSlot);
+      }
     }
 
     void replay(Trace trace, AtomicLong progress) {

@@ -60,9 +60,20 @@ public sealed interface StepModel {
    * @param concurrency the offered load: mean requests in flight, > 0
    * @param service the service time distribution
    * @param warmup steps run before measuring, >= 0
+   * @param prewarm whether the pools start warm: every slot used once, by keys drawn from the
+   *     workload, and freed in random order, as in a pool that has run for a while (a burst once
+   *     touched every slot); otherwise they start cold, and the slots ever used grow with the run's
+   *     peak load, so short and long runs differ
    */
-  record Steady(Arrivals arrivals, double concurrency, ServiceTime service, long warmup)
+  record Steady(
+      Arrivals arrivals, double concurrency, ServiceTime service, long warmup, boolean prewarm)
       implements StepModel {
+
+    /** Pools that start warm. */
+    public Steady(Arrivals arrivals, double concurrency, ServiceTime service, long warmup) {
+      this(arrivals, concurrency, service, warmup, true);
+    }
+
     /** Checks the load and warm-up. */
     public Steady {
       if (!(concurrency > 0) || concurrency > 1e9) {
@@ -78,10 +89,12 @@ public sealed interface StepModel {
     public String describe() {
       return String.format(
           Locale.ROOT,
-          "steady state: %s arrivals, offered load %s (mean requests in flight), %s service time",
+          "steady state: %s arrivals, offered load %s (mean requests in flight), %s service time,"
+              + " pools starting %s",
           arrivals.label(),
           Reports.fixed(concurrency, concurrency == Math.rint(concurrency) ? 0 : 1),
-          service.describe());
+          service.describe(),
+          prewarm ? "warm" : "cold");
     }
   }
 }
