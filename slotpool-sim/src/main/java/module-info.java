@@ -10,6 +10,7 @@ module dev.slotpool.sim {
   requires dev.slotpool.chicory;
   requires transitive info.picocli; // Slotpool.commandLine() returns a CommandLine
   requires org.knowm.xchart;
+  requires VectorGraphics2D;
   requires java.desktop;
 
   exports dev.slotpool.sim;

@@ -74,6 +74,7 @@ final class BenchIndexCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    workload.model = "seed"; // the tape of steps is the seed model's: free or allocate
     Simulator.Config config = workload.config();
     if (config.trace() != null) {
       throw new BadInputException(

@@ -65,6 +65,10 @@ final class BenchMemoryCommand implements Callable<Integer> {
       throw new BadInputException(
           "--touch: " + touch + " (expected: at most the image, " + rounded + ")");
     }
+    if (keepResident > rounded) {
+      throw new BadInputException(
+          "--keep-resident: " + keepResident + " (expected: at most the image, " + rounded + ")");
+    }
     Duration[] times = bench.durations();
     List<String[]> rows =
         new MemoryBench(rounded, touch, keepResident).measureAll(times[0], times[1]);

@@ -2,8 +2,11 @@ package dev.slotpool.sim;
 
 import dev.slotpool.sim.internal.BadInputException;
 import dev.slotpool.sim.internal.Charts;
+import dev.slotpool.sim.internal.Guards;
+import dev.slotpool.sim.internal.MemoryModel;
 import dev.slotpool.sim.internal.Policy;
 import dev.slotpool.sim.internal.Progress;
+import dev.slotpool.sim.internal.Provenance;
 import dev.slotpool.sim.internal.Reports;
 import dev.slotpool.sim.internal.SimResult;
 import dev.slotpool.sim.internal.Simulator;
@@ -35,10 +38,13 @@ import picocli.CommandLine.Spec;
           + " threshold: hit rate, cold allocations, evictions, failures, warm slots, resident"
           + " memory and an estimated instantiation cost.",
       "",
-      "Step model (the Wasmtime seed's random test): while any slot is held, a step frees a"
-          + " random held slot with probability --free-prob; otherwise it allocates a slot for a"
-          + " key drawn from the workload. With no options: zipf over 500 keys, 1000 slots,"
-          + " 1m steps, every policy, max-warm swept over 0,1,2,4,...,1000.",
+      "Step model (--model): steady by default: requests arrive (Poisson, or a fixed number in"
+          + " flight) and hold a slot for a service time, a tenth of the run warms up unmeasured;"
+          + " or seed: the Wasmtime seed's random test. Memory (--reset): adaptive by default,"
+          + " every written page kept resident within --resident-budget for the whole pool;"
+          + " or fixed --keep-resident per slot. With no options: zipf over 500 keys, 1000 slots,"
+          + " 700 requests in flight on average, 1m steps, every policy, max-warm swept over"
+          + " 0,1,2,4,...,1000.",
       ""
     },
     footer = {
@@ -49,6 +55,8 @@ import picocli.CommandLine.Spec;
       "Examples:",
       "  slotpool simulate --workload hotspot --max-warm 0,4,16,64 --policy affinity,random",
       "  slotpool simulate --ops 10m --policy affinity --max-warm 10 --format csv",
+      "  slotpool simulate --model seed --workload uniform --keys 10 --max-warm 1000 -p affinity",
+      "  slotpool simulate --hosts 8 --routing bounded-hash --max-warm 16",
       "  slotpool simulate --workload trace:requests.csv --out results/"
     })
 final class SimulateCommand implements Callable<Integer> {
@@ -73,13 +81,33 @@ final class SimulateCommand implements Callable<Integer> {
   String maxWarm;
 
   @Option(
+      names = "--reset",
+      paramLabel = "POLICY",
+      defaultValue = "adaptive",
+      description =
+          "The pool's reset policy: adaptive (keep every written page resident within"
+              + " --resident-budget; the coldest warm slots are decommitted first when it binds) or"
+              + " fixed (keep at most --keep-resident per freed slot). Default: ${DEFAULT-VALUE}.")
+  String reset;
+
+  @Option(
+      names = "--resident-budget",
+      paramLabel = "SIZE",
+      defaultValue = DEFAULT_RESIDENT_BUDGET,
+      converter = WorkloadOptions.SizeConverter.class,
+      description =
+          "adaptive: bytes all warm slots of a pool may keep resident (residentBudgetBytes)."
+              + " Default: ${DEFAULT-VALUE}.")
+  long residentBudget;
+
+  @Option(
       names = "--keep-resident",
       paramLabel = "SIZE",
       defaultValue = "64KiB",
       converter = WorkloadOptions.SizeConverter.class,
       description =
-          "Bytes a freed slot keeps resident (capped by --bytes-per-slot), as Wasmtime's"
-              + " linear_memory_keep_resident. Default: ${DEFAULT-VALUE}.")
+          "fixed: bytes a freed slot keeps resident (keepResidentBytes, Wasmtime's"
+              + " linear_memory_keep_resident). Default: ${DEFAULT-VALUE}.")
   long keepResident;
 
   @Option(
@@ -102,6 +130,9 @@ final class SimulateCommand implements Callable<Integer> {
       description = "Chart format for --out: png or svg. Default: ${DEFAULT-VALUE}.")
   Charts.Format chart;
 
+  /** The adaptive policy's default pool-wide resident budget. */
+  static final String DEFAULT_RESIDENT_BUDGET = "64MiB";
+
   /** How results are printed. */
   enum OutputFormat {
     table,
@@ -114,56 +145,74 @@ final class SimulateCommand implements Callable<Integer> {
     Simulator.Config config = workload.config();
     List<Integer> thresholds = Thresholds.parse("--max-warm", maxWarm, config.slots());
     List<Policy.Kind> kinds = parsePolicies(policies);
-    Simulator simulator = new Simulator(config);
-
+    MemoryModel memory = memoryModel(reset, residentBudget, keepResident);
+    Guards.checkHeap(
+        (long) config.slots() * config.hosts(),
+        config.keys(),
+        config.trace() == null ? 0 : config.trace().events());
+    if (out != null) {
+      Guards.checkOutputDirectory("--out", out);
+    }
     long total = 0;
     for (Policy.Kind kind : kinds) {
-      total += config.steps() * (kind.usesThreshold() ? thresholds.size() : 1);
+      total += config.totalSteps() * (kind.usesThreshold() ? thresholds.size() : 1);
     }
     PrintWriter err = spec.commandLine().getErr();
+    Guards.checkTime(total, workload.force, workload.quiet, err);
+    Simulator simulator = new Simulator(config);
     List<SimResult> results = new ArrayList<>();
     try (Progress progress = Progress.start(err, total, !workload.quiet && Progress.terminal())) {
       for (Policy.Kind kind : kinds) {
         for (int threshold : kind.usesThreshold() ? thresholds : thresholds.subList(0, 1)) {
           progress.label(kind.label() + (kind.usesThreshold() ? " max-warm " + threshold : ""));
-          results.add(simulator.run(kind, threshold, keepResident, progress.done()));
+          results.add(simulator.run(kind, threshold, memory, progress.done()));
         }
       }
     }
-
+    SimResult best = best(results);
+    Provenance provenance = Slotpool.provenance(spec, config.seed());
     PrintWriter stdout = spec.commandLine().getOut();
     switch (format) {
-      case csv -> Reports.csv(results, stdout);
-      case json -> Reports.json(results, stdout);
+      case csv -> Reports.csv(results, best, provenance, stdout);
+      case json -> Reports.json(results, best, provenance, stdout);
       case table -> {
-        stdout.println(summary(config, keepResident));
+        stdout.println(summary(config, memory));
+        stdout.println(measured(config, results.get(0)));
         stdout.println();
         Reports.table(results, stdout);
         stdout.println();
-        stdout.println(best(results));
+        stdout.println(bestLine(best));
         stdout.flush();
       }
     }
+    Guards.warnFailures(results, err);
     if (out != null) {
-      writeFiles(config, results);
+      writeFiles(config, results, best, provenance);
     }
     return 0;
   }
 
-  private void writeFiles(Simulator.Config config, List<SimResult> results) throws IOException {
-    try {
-      Files.createDirectories(out);
-    } catch (IOException e) {
-      throw new BadInputException("--out: cannot create directory " + out + " (" + e + ")");
-    }
+  static MemoryModel memoryModel(String reset, long residentBudget, long keepResident) {
+    return switch (reset.strip()) {
+      case "adaptive" -> MemoryModel.adaptive(residentBudget);
+      case "fixed" -> MemoryModel.fixed(keepResident);
+      default ->
+          throw new BadInputException("--reset: '" + reset + "' (expected: adaptive or fixed)");
+    };
+  }
+
+  private void writeFiles(
+      Simulator.Config config, List<SimResult> results, SimResult best, Provenance provenance)
+      throws IOException {
     Path csv = out.resolve("simulate.csv");
     try (PrintWriter writer = new PrintWriter(Files.newBufferedWriter(csv))) {
-      Reports.csv(results, writer);
+      Reports.csv(results, best, provenance, writer);
     }
     Path image = out.resolve("simulate." + chart.name().toLowerCase(Locale.ROOT));
     Charts.write(
         results,
         config.describe() + ", " + config.slots() + " slots, " + config.keys() + " keys",
+        provenance,
         chart,
         image);
     spec.commandLine().getErr().println("wrote " + csv + " and " + image);
@@ -180,36 +229,83 @@ final class SimulateCommand implements Callable<Integer> {
     return new ArrayList<>(kinds);
   }
 
-  static String summary(Simulator.Config config, long keepResident) {
-    String steps =
-        config.trace() != null
-            ? Reports.grouped(config.steps()) + " trace events"
-            : Reports.grouped(config.ops())
-                + " steps (free-prob "
-                + config.freeProbability()
-                + ", seed "
-                + config.seed()
-                + (config.threads() > 1 ? ", " + config.threads() + " threads" : "")
-                + ")";
+  static String summary(Simulator.Config config, MemoryModel memory) {
+    String steps;
+    if (config.trace() != null) {
+      steps = Reports.grouped(config.steps()) + " trace events";
+    } else {
+      steps =
+          Reports.grouped(config.ops())
+              + " steps"
+              + (config.warmup() > 0
+                  ? " after " + Reports.grouped(config.warmup()) + " warm-up steps"
+                  : "")
+              + " (seed "
+              + config.seed()
+              + (config.threads() > 1 ? ", " + config.threads() + " threads" : "")
+              + ")";
+    }
+    String pools =
+        config.hosts() > 1
+            ? config.hosts()
+                + " hosts of "
+                + config.slots()
+                + " slots ("
+                + config.routing().label()
+                + " routing)"
+            : config.slots() + " slots";
+    String reset =
+        memory.adaptive()
+            ? "adaptive reset, resident budget " + Sizes.format(memory.bytes())
+            : "fixed reset, keep-resident "
+                + Sizes.format(Math.min(memory.bytes(), config.bytesPerSlot()));
     return config.describe()
         + ": "
-        + config.slots()
-        + " slots, "
+        + pools
+        + ", "
         + config.keys()
         + " keys, "
         + steps
         + ", "
         + Sizes.format(config.bytesPerSlot())
-        + " per slot, keep-resident "
-        + Sizes.format(Math.min(keepResident, config.bytesPerSlot()));
+        + " written per request, "
+        + reset
+        + (config.costs().endToEnd() ? ", measured costs" : "")
+        + "\n"
+        + (config.trace() != null ? "replayed in order" : config.model().describe());
   }
 
-  private static String best(List<SimResult> results) {
+  /** The load the run actually saw: requests in flight, mean and peak. */
+  static String measured(Simulator.Config config, SimResult r) {
+    if (r.meanInFlight() < 0) {
+      return "requests in flight: peak " + Reports.grouped(r.peakInFlight());
+    }
+    return String.format(
+        Locale.ROOT,
+        "requests in flight: mean %.1f, peak %s (of %s slots)",
+        r.meanInFlight(),
+        Reports.grouped(r.peakInFlight()),
+        Reports.grouped((long) config.slots() * config.hosts()));
+  }
+
+  /** The highest hit rate among runs that failed at most 1% of allocations, or null. */
+  static SimResult best(List<SimResult> results) {
     SimResult best = null;
     for (SimResult r : results) {
+      if (Guards.failedTooOften(r)) {
+        continue;
+      }
       if (best == null || r.hitRate() > best.hitRate() + 1e-12) {
         best = r;
       }
+    }
+    return best;
+  }
+
+  private static String bestLine(SimResult best) {
+    if (best == null) {
+      return "Best: none: every run failed more than 1% of its allocations (the pool is too"
+          + " small for the load: more --slots or a lower --concurrency)";
     }
     return String.format(
         Locale.ROOT,

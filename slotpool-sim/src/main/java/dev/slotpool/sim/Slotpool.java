@@ -2,6 +2,7 @@ package dev.slotpool.sim;
 
 import dev.slotpool.sim.internal.BadInputException;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -80,6 +81,15 @@ public final class Slotpool implements Callable<Integer> {
     String name = where.getCommandSpec().qualifiedName();
     err.println(name + ": " + message + " (see '" + name + " --help')");
     err.flush();
+  }
+
+  /** The provenance of the command being run by {@code spec}, for result files. */
+  static dev.slotpool.sim.internal.Provenance provenance(
+      CommandLine.Model.CommandSpec spec, long seed) {
+    CommandLine root = spec.root().commandLine();
+    List<String> args =
+        root.getParseResult() == null ? List.of() : root.getParseResult().originalArgs();
+    return dev.slotpool.sim.internal.Provenance.of(args, seed, new Version().getVersion()[0]);
   }
 
   /** The version from the jar's manifest, or "development" when run from classes. */

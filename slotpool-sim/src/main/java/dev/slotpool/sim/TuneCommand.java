@@ -1,8 +1,11 @@
 package dev.slotpool.sim;
 
 import dev.slotpool.sim.internal.BadInputException;
+import dev.slotpool.sim.internal.Guards;
+import dev.slotpool.sim.internal.MemoryModel;
 import dev.slotpool.sim.internal.Policy;
 import dev.slotpool.sim.internal.Progress;
+import dev.slotpool.sim.internal.Provenance;
 import dev.slotpool.sim.internal.Reports;
 import dev.slotpool.sim.internal.SimResult;
 import dev.slotpool.sim.internal.Simulator;
@@ -27,17 +30,20 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
-      "Sweeps max-warm and keep-resident for the affinity allocator on a workload, and prints"
-          + " the setting with the highest hit rate whose warm slots stay within --budget of"
-          + " resident memory at their peak (ties: the lowest estimated cost, then the smallest"
-          + " threshold), the curve behind it, and the Wasmtime PoolingAllocationConfig that"
-          + " matches.",
+      "Sweeps max-warm for the affinity allocator on a workload (and, with --reset fixed,"
+          + " keep-resident too) and prints the setting with the highest hit rate whose warm"
+          + " slots stay within --budget of resident memory (ties: the lowest estimated cost,"
+          + " then the smallest threshold), skipping settings that fail more than 1% of"
+          + " allocations; then the curve behind it and the answer as a WasmInstancePool /"
+          + " MemoryPool builder, as wasmtime -O flags and as Rust. With the adaptive reset (the"
+          + " default) the budget is the pool's resident budget, so every setting fits it.",
       ""
     },
     footer = {
       "",
       "Example:",
-      "  slotpool tune --free-prob 0.55 --budget 8MiB",
+      "  slotpool tune --budget 8MiB",
+      "  slotpool tune --reset fixed --keep-resident 0,64KiB,1MiB --budget 256MiB",
       "  slotpool tune --workload zipf --skew 1.2 --slots 200 --keys 1000 --budget 256MiB"
     })
 final class TuneCommand implements Callable<Integer> {
@@ -62,14 +68,23 @@ final class TuneCommand implements Callable<Integer> {
   String maxWarm;
 
   @Option(
+      names = "--reset",
+      paramLabel = "POLICY",
+      defaultValue = "adaptive",
+      description =
+          "adaptive (the pool's default: --budget is its resident budget) or fixed (sweep"
+              + " --keep-resident). Default: ${DEFAULT-VALUE}.")
+  String reset;
+
+  @Option(
       names = "--keep-resident",
       paramLabel = "SIZES",
       split = ",",
       defaultValue = "64KiB,256KiB,1MiB",
       converter = WorkloadOptions.SizeConverter.class,
       description =
-          "Keep-resident values to try; values above --bytes-per-slot count as it. Add 0 to"
-              + " consider decommitting everything on free: warm slots then keep nothing"
+          "fixed: keep-resident values to try; values above --bytes-per-slot count as it. Add 0"
+              + " to consider decommitting everything on free: warm slots then keep nothing"
               + " resident, so any max-warm fits the budget. Default: ${DEFAULT-VALUE}.")
   List<Long> keepResident;
 
@@ -86,63 +101,92 @@ final class TuneCommand implements Callable<Integer> {
   public Integer call() {
     Simulator.Config config = workload.config();
     List<Integer> thresholds = Thresholds.parse("--max-warm", maxWarm, config.slots());
-    TreeSet<Long> keeps = new TreeSet<>();
-    for (long keep : keepResident) {
-      keeps.add(Math.min(keep, config.bytesPerSlot()));
+    boolean adaptive = SimulateCommand.memoryModel(reset, budget, 0).adaptive();
+    List<MemoryModel> memories = new ArrayList<>();
+    if (adaptive) {
+      memories.add(MemoryModel.adaptive(budget));
+    } else {
+      TreeSet<Long> keeps = new TreeSet<>();
+      for (long keep : keepResident) {
+        keeps.add(Math.min(keep, config.bytesPerSlot()));
+      }
+      for (long keep : keeps) {
+        memories.add(MemoryModel.fixed(keep));
+      }
     }
+    Guards.checkHeap(
+        (long) config.slots() * config.hosts(),
+        config.keys(),
+        config.trace() == null ? 0 : config.trace().events());
+    long total = config.totalSteps() * thresholds.size() * memories.size();
+    PrintWriter err = spec.commandLine().getErr();
+    Guards.checkTime(total, workload.force, workload.quiet, err);
     Simulator simulator = new Simulator(config);
     List<SimResult> curve = new ArrayList<>();
-    long total = config.steps() * thresholds.size() * keeps.size();
-    try (Progress progress =
-        Progress.start(
-            spec.commandLine().getErr(), total, !workload.quiet && Progress.terminal())) {
+    try (Progress progress = Progress.start(err, total, !workload.quiet && Progress.terminal())) {
       for (int threshold : thresholds) {
-        for (long keep : keeps) {
-          progress.label("max-warm " + threshold + ", keep-resident " + Sizes.format(keep));
-          curve.add(simulator.run(Policy.Kind.AFFINITY, threshold, keep, progress.done()));
+        for (MemoryModel memory : memories) {
+          progress.label("max-warm " + threshold + ", " + describe(memory));
+          curve.add(simulator.run(Policy.Kind.AFFINITY, threshold, memory, progress.done()));
         }
       }
     }
     SimResult best = best(curve, budget);
+    Provenance provenance = Slotpool.provenance(spec, config.seed());
     PrintWriter out = spec.commandLine().getOut();
     switch (format) {
       case csv -> {
-        Reports.csv(curve, out);
-        out.flush();
+        Reports.csv(curve, best, provenance, out);
+        Guards.warnFailures(curve, err);
         requireFit(curve, best);
       }
       case json -> {
-        Reports.json(curve, out);
-        out.flush();
+        Reports.json(curve, best, provenance, out);
+        Guards.warnFailures(curve, err);
         requireFit(curve, best);
       }
       case table -> {
-        out.println(SimulateCommand.summary(config, keeps.first()).replaceAll(", keep-res.*", ""));
+        out.println(
+            SimulateCommand.summary(config, memories.get(0))
+                .replaceAll(", (adaptive|fixed) reset.*", ""));
+        out.println(SimulateCommand.measured(config, curve.get(0)));
         out.println("budget for warm slots: " + Sizes.format(budget) + " resident at peak");
         out.println();
         printCurve(curve, best, out);
         out.println();
         out.flush();
+        Guards.warnFailures(curve, err);
         requireFit(curve, best);
         out.printf(
             Locale.ROOT,
-            "Best within %s: max-warm %d, keep-resident %s: hit rate %.2f%%,"
+            "Best within %s: max-warm %d, %s: hit rate %.2f%%,"
                 + " peak resident %s, about %.1f us per allocation.%n%n",
             Sizes.format(budget),
             best.maxWarm(),
-            Sizes.format(best.keepResident()),
+            describe(best.memory()),
             100 * best.hitRate(),
             Sizes.format(best.peakResidentBytes()),
             best.meanCostMicros());
-        out.println(wasmtime(config, best));
+        out.println(Snippets.all(config, best));
         out.flush();
       }
     }
     return 0;
   }
 
+  private static String describe(MemoryModel memory) {
+    return memory.adaptive()
+        ? "resident budget " + Sizes.format(memory.bytes())
+        : "keep-resident " + Sizes.format(memory.bytes());
+  }
+
   /** Exits with status 2, in every format, when no setting tried fits the budget. */
   private void requireFit(List<SimResult> curve, SimResult best) {
+    if (best == null && curve.stream().allMatch(Guards::failedTooOften)) {
+      throw new BadInputException(
+          "--slots: every setting tried failed more than 1% of its allocations (expected: more"
+              + " --slots, or a lower --concurrency)");
+    }
     if (best == null) {
       SimResult smallest = curve.get(0);
       for (SimResult r : curve) {
@@ -157,8 +201,8 @@ final class TuneCommand implements Callable<Integer> {
               + Sizes.format(smallest.peakResidentBytes())
               + " at max-warm "
               + smallest.maxWarm()
-              + ", keep-resident "
-              + Sizes.format(smallest.keepResident())
+              + ", "
+              + describe(smallest.memory())
               + " (expected: a larger --budget, or smaller --keep-resident values)");
     }
   }
@@ -167,7 +211,7 @@ final class TuneCommand implements Callable<Integer> {
   static SimResult best(List<SimResult> curve, long budget) {
     SimResult best = null;
     for (SimResult r : curve) {
-      if (r.peakResidentBytes() > budget) {
+      if (r.peakResidentBytes() > budget || Guards.failedTooOften(r)) {
         continue;
       }
       if (best == null || better(r, best)) {
@@ -194,35 +238,21 @@ final class TuneCommand implements Callable<Integer> {
     List<String[]> rows = new ArrayList<>();
     rows.add(
         new String[] {
-          "", "max-warm", "keep-resident", "hit rate", "warm peak", "resident peak", "cost/alloc"
+          "", "max-warm", "memory", "hit rate", "failed", "warm peak", "resident peak", "cost/alloc"
         });
     for (SimResult r : curve) {
       rows.add(
           new String[] {
             r == best ? "=>" : "",
             Integer.toString(r.maxWarm()),
-            Sizes.format(r.keepResident()),
+            describe(r.memory()),
             String.format(Locale.ROOT, "%.2f%%", 100 * r.hitRate()),
+            String.format(Locale.ROOT, "%.2f%%", 100 * r.failureRate()),
             Reports.grouped(r.peakUnusedWarm()),
             Sizes.format(r.peakResidentBytes()),
             String.format(Locale.ROOT, "%.1f us", r.meanCostMicros())
           });
     }
     Reports.aligned(rows, out, 1);
-  }
-
-  /** The answer as Rust for Wasmtime's pooling allocator. */
-  static String wasmtime(Simulator.Config config, SimResult best) {
-    return String.join(
-        "\n",
-        "Wasmtime equivalent:",
-        "  let mut pool = wasmtime::PoolingAllocationConfig::default();",
-        "  pool.total_memories(" + config.slots() + ")",
-        "      .total_core_instances(" + config.slots() + ")",
-        "      .max_unused_warm_slots(" + best.maxWarm() + ")",
-        "      .linear_memory_keep_resident(" + best.keepResident() + ");",
-        "  config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));",
-        "(Wasmtime applies max_unused_warm_slots per pool stripe; slotpool's budget is for the"
-            + " whole pool.)");
   }
 }

@@ -3,8 +3,13 @@ package dev.slotpool.sim;
 import dev.slotpool.index.AffinityIndexAllocator;
 import dev.slotpool.sim.internal.BadInputException;
 import dev.slotpool.sim.internal.CostModel;
+import dev.slotpool.sim.internal.CostsFile;
+import dev.slotpool.sim.internal.Guards;
+import dev.slotpool.sim.internal.Router;
+import dev.slotpool.sim.internal.ServiceTime;
 import dev.slotpool.sim.internal.Simulator;
 import dev.slotpool.sim.internal.Sizes;
+import dev.slotpool.sim.internal.StepModel;
 import dev.slotpool.sim.internal.Trace;
 import dev.slotpool.sim.internal.Workload;
 import dev.slotpool.sim.internal.Workloads;
@@ -53,7 +58,9 @@ final class WorkloadOptions {
       paramLabel = "N",
       defaultValue = "1000000",
       converter = CountConverter.class,
-      description = "Steps to run (allocs and frees; 10m and 1_000_000 work). Default: 1m.")
+      description =
+          "Measured steps: arrivals and departures, or allocs and frees (10m and 1_000_000"
+              + " work). Default: 1m.")
   long ops;
 
   @Option(
@@ -65,11 +72,67 @@ final class WorkloadOptions {
   long seed;
 
   @Option(
+      names = "--model",
+      paramLabel = "NAME",
+      defaultValue = "steady",
+      description = {
+        "Step model: steady or seed. Default: ${DEFAULT-VALUE}.",
+        "steady: requests arrive (--arrivals) and hold a slot for a service time (--service),"
+            + " so the number in flight is stationary; --warmup steps are not measured.",
+        "seed: the Wasmtime seed's random test: free a random held slot with probability"
+            + " --free-prob, else allocate, retrying a failed allocation."
+      })
+  String model;
+
+  @Option(
+      names = "--arrivals",
+      paramLabel = "KIND",
+      defaultValue = "poisson",
+      description =
+          "steady: poisson (independent arrivals at a rate) or fixed (a fixed number in flight)."
+              + " Default: ${DEFAULT-VALUE}.")
+  String arrivals;
+
+  @Option(
+      names = "--concurrency",
+      paramLabel = "N",
+      defaultValue = "70%",
+      description =
+          "steady: the offered load, requests in flight on average (Poisson) or always (fixed),"
+              + " as a number or a share of all slots such as 70%. Default: ${DEFAULT-VALUE}.")
+  String concurrency;
+
+  @Option(
+      names = "--service",
+      paramLabel = "DIST",
+      defaultValue = "exp",
+      description =
+          "steady: service time distribution, mean 1: exp, fixed, lognormal:CV or pareto:A."
+              + " Default: ${DEFAULT-VALUE}.")
+  String service;
+
+  @Option(
+      names = "--warmup",
+      paramLabel = "N",
+      defaultValue = "auto",
+      description =
+          "steady: steps run before measuring, not counted in --ops (auto: a tenth of --ops)."
+              + " Default: ${DEFAULT-VALUE}.")
+  String warmup;
+
+  @Option(
+      names = "--cold-start",
+      description =
+          "steady: start with cold pools instead of warm ones (every slot used once, as a pool"
+              + " that has run for a while); cold pools keep warming up for the whole run.")
+  boolean coldStart;
+
+  @Option(
       names = "--free-prob",
       paramLabel = "P",
       defaultValue = "0.5",
       description =
-          "Probability that a step frees a random held slot (else it allocates)."
+          "seed: probability that a step frees a random held slot (else it allocates)."
               + " Default: ${DEFAULT-VALUE}.")
   double freeProbability;
 
@@ -106,17 +169,84 @@ final class WorkloadOptions {
       paramLabel = "N",
       defaultValue = "1",
       description =
-          "Threads sharing the pool, each running ops/N steps (results vary between runs"
+          "seed: threads sharing the pool, each running ops/N steps (results vary between runs"
               + " when N > 1). Default: ${DEFAULT-VALUE}.")
   int threads;
 
   @Option(
       names = "--bytes-per-slot",
       paramLabel = "SIZE",
-      defaultValue = "1MiB",
       converter = SizeConverter.class,
-      description = "Memory an instance dirties in its slot. Default: ${DEFAULT-VALUE}.")
-  long bytesPerSlot;
+      description =
+          "Memory a request writes in its slot (its working set). Default: the costs file's"
+              + " bytes_per_slot, else 1MiB.")
+  Long bytesPerSlot;
+
+  @Option(
+      names = "--hosts",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "Fleet mode: N pools of --slots each behind a router (steady model or a trace)."
+              + " Default: ${DEFAULT-VALUE}.")
+  int hosts;
+
+  @Option(
+      names = "--routing",
+      paramLabel = "NAME",
+      defaultValue = "bounded-hash",
+      description =
+          "Fleet mode: random, round-robin, hash (consistent hashing) or bounded-hash"
+              + " (consistent hashing with bounded loads). Default: ${DEFAULT-VALUE}.")
+  String routing;
+
+  @Option(
+      names = "--balance-factor",
+      paramLabel = "E",
+      defaultValue = "0.25",
+      description =
+          "bounded-hash: a host takes at most (1 + E) times the mean load in flight (HAProxy's"
+              + " hash-balance-factor 125 is 0.25). Default: ${DEFAULT-VALUE}.")
+  double balanceFactor;
+
+  @Option(
+      names = "--time-column",
+      paramLabel = "NAME",
+      defaultValue = "timestamp",
+      description = "Request log: the start time column. Default: ${DEFAULT-VALUE}.")
+  String timeColumn;
+
+  @Option(
+      names = "--key-column",
+      paramLabel = "NAME",
+      defaultValue = "key",
+      description = "Request log: the key (module) column. Default: ${DEFAULT-VALUE}.")
+  String keyColumn;
+
+  @Option(
+      names = "--duration-column",
+      paramLabel = "NAME",
+      defaultValue = "duration",
+      description =
+          "Request log: the duration column, in the unit of the start times."
+              + " Default: ${DEFAULT-VALUE}.")
+  String durationColumn;
+
+  @Option(
+      names = "--resident-column",
+      paramLabel = "NAME",
+      defaultValue = "resident_bytes",
+      description =
+          "Request log: the bytes-written column, used if present. Default: ${DEFAULT-VALUE}.")
+  String residentColumn;
+
+  @Option(
+      names = "--costs",
+      paramLabel = "FILE",
+      description =
+          "Measured costs (written by slotpool bench wasm --costs-out) in place of the"
+              + " --cost-* options.")
+  Path costsFile;
 
   @Option(
       names = "--cost-hit",
@@ -150,8 +280,16 @@ final class WorkloadOptions {
 
   @Option(
       names = {"-q", "--quiet"},
-      description = "No progress bar (it is drawn only on a terminal anyway).")
+      description = "No progress bar or time estimate (the bar is drawn only on a terminal).")
   boolean quiet;
+
+  @Option(
+      names = "--force",
+      description = "Run even when the estimated time is over " + Guards.LIMIT_TEXT + ".")
+  boolean force;
+
+  /** Standard input, for a trace read from {@code -}; tests replace it. */
+  java.io.InputStream stdin = System.in;
 
   /**
    * Checks the options and builds the simulator's configuration.
@@ -176,10 +314,31 @@ final class WorkloadOptions {
     if (threads < 1 || threads > 1024) {
       throw new BadInputException("--threads: " + threads + " (expected: 1 <= N <= 1024)");
     }
+    if (hosts < 1 || hosts > 4096) {
+      throw new BadInputException("--hosts: " + hosts + " (expected: 1 <= N <= 4096)");
+    }
+    if ((long) slots * hosts > AffinityIndexAllocator.MAX_CAPACITY) {
+      throw new BadInputException(
+          "--slots x --hosts: "
+              + (long) slots * hosts
+              + " slots in all (expected: at most "
+              + AffinityIndexAllocator.MAX_CAPACITY
+              + ")");
+    }
     if (!(freeProbability >= 0 && freeProbability <= 1)) {
       throw new BadInputException("--free-prob: " + freeProbability + " (expected: 0 <= P <= 1)");
     }
-    CostModel costs = new CostModel(costHit, costCold, costEvict, costPageFault, 4096);
+    Router.Kind routingKind = Router.Kind.parse(routing);
+    CostModel costs = new CostModel(costHit, costCold, costEvict, costPageFault, 4096, false);
+    long working = bytesPerSlot == null ? 1L << 20 : bytesPerSlot;
+    if (costsFile != null) {
+      CostsFile.Measured measured = CostsFile.read(costsFile);
+      costs = measured.costs();
+      if (bytesPerSlot == null && measured.bytesPerSlot() >= 0) {
+        working = measured.bytesPerSlot();
+      }
+    }
+    StepModel stepModel = stepModel();
     if (workload.startsWith("trace:")) {
       String file = workload.substring("trace:".length());
       if (file.isEmpty()) {
@@ -189,14 +348,110 @@ final class WorkloadOptions {
         throw new BadInputException(
             "--threads: " + threads + " (expected: 1 with a trace, which replays in order)");
       }
-      Trace trace = Trace.read(Path.of(file));
+      Trace trace =
+          Trace.read(
+              file,
+              new Trace.Columns(timeColumn, keyColumn, durationColumn, residentColumn),
+              stdin);
+      Guards.checkBytes(working, trace.maxBytes(), (long) slots * hosts);
       return new Simulator.Config(
-          null, trace, slots, trace.events(), seed, freeProbability, 1, bytesPerSlot, costs);
+          null,
+          trace,
+          stepModel,
+          slots,
+          trace.events(),
+          seed,
+          1,
+          working,
+          costs,
+          hosts,
+          routingKind,
+          balanceFactor);
     }
+    if (stepModel instanceof StepModel.Seed && hosts != 1) {
+      throw new BadInputException(
+          "--hosts: " + hosts + " (expected: 1 with --model seed; fleets need the steady model)");
+    }
+    if (stepModel instanceof StepModel.Steady && threads != 1) {
+      throw new BadInputException(
+          "--threads: " + threads + " (expected: 1 with the steady model, a single timeline)");
+    }
+    Guards.checkBytes(working, 0, (long) slots * hosts);
     Workload generated =
         Workloads.generated(workload, keys, skew, hotFraction, hotProbability, phases, seed);
     return new Simulator.Config(
-        generated, null, slots, ops, seed, freeProbability, threads, bytesPerSlot, costs);
+        generated,
+        null,
+        stepModel,
+        slots,
+        ops,
+        seed,
+        threads,
+        working,
+        costs,
+        hosts,
+        routingKind,
+        balanceFactor);
+  }
+
+  private StepModel stepModel() {
+    switch (model.strip()) {
+      case "seed" -> {
+        return new StepModel.Seed(freeProbability);
+      }
+      case "steady" -> {
+        StepModel.Arrivals kind =
+            switch (arrivals.strip()) {
+              case "poisson" -> StepModel.Arrivals.POISSON;
+              case "fixed" -> StepModel.Arrivals.FIXED;
+              default ->
+                  throw new BadInputException(
+                      "--arrivals: '" + arrivals + "' (expected: poisson or fixed)");
+            };
+        long totalSlots = (long) slots * hosts;
+        double load = parseConcurrency(concurrency, totalSlots);
+        if (kind == StepModel.Arrivals.FIXED && load > 4.0 * totalSlots) {
+          throw new BadInputException(
+              "--concurrency: "
+                  + concurrency
+                  + " (expected: at most 4 x the "
+                  + totalSlots
+                  + " slots with fixed arrivals)");
+        }
+        long warm;
+        if (warmup.strip().equals("auto")) {
+          warm = ops / 10;
+        } else {
+          try {
+            warm = new CountConverter().convert(warmup);
+          } catch (TypeConversionException e) {
+            throw new BadInputException(
+                "--warmup: '" + warmup + "' (expected: auto or a count such as 100k)");
+          }
+        }
+        return new StepModel.Steady(kind, load, ServiceTime.parse(service), warm, !coldStart);
+      }
+      default -> throw new BadInputException("--model: '" + model + "' (expected: steady or seed)");
+    }
+  }
+
+  private static double parseConcurrency(String text, long totalSlots) {
+    String s = text.strip();
+    try {
+      double value =
+          s.endsWith("%")
+              ? Double.parseDouble(s.substring(0, s.length() - 1)) / 100 * totalSlots
+              : Double.parseDouble(s);
+      if (value > 0 && value <= 1e9) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new BadInputException(
+        "--concurrency: '"
+            + text
+            + "' (expected: a number > 0, or a share of the slots such as 70%)");
   }
 
   /** The workload names, for help and completion. */

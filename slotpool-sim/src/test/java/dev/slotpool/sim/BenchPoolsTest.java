@@ -135,7 +135,12 @@ class BenchPoolsTest {
     assertThat(lines.subList(1, lines.size()))
         .extracting(l -> l.split(",")[0])
         .containsExactly(
-            "wasm/default", "wasm/pooled-cold", "wasm/pooled-warm", "wasm/pooled-warm-confined");
+            "wasm/default",
+            "wasm/pooled-cold",
+            "wasm/pooled-warm",
+            "wasm/pooled-warm-confined",
+            "wasm/pool-default",
+            "wasm/pool-fixed-keep-resident");
   }
 
   @Test

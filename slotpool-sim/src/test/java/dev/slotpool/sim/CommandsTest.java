@@ -36,6 +36,8 @@ class CommandsTest {
             "20000",
             "--max-warm",
             "0,8,64",
+            "--reset",
+            "fixed",
             "--keep-resident",
             "0,64KiB",
             "--budget",
@@ -67,6 +69,10 @@ class CommandsTest {
             "5000",
             "--max-warm",
             "0,4",
+            "--reset",
+            "fixed",
+            "--concurrency",
+            "6",
             "--keep-resident",
             "0,1KiB,2MiB",
             "--format",
@@ -74,8 +80,11 @@ class CommandsTest {
 
     assertThat(run.status()).as(run.toString()).isZero();
     // 2 thresholds x 3 keep-resident values (2MiB counts as the 1MiB working set)
-    assertThat(run.out().lines()).hasSize(1 + 6);
-    assertThat(run.out().lines().skip(1)).allMatch(l -> l.startsWith("affinity,"));
+    List<String> lines = run.out().lines().filter(l -> !l.startsWith("#")).toList();
+    assertThat(lines).hasSize(1 + 6);
+    assertThat(lines.subList(1, 7)).allMatch(l -> l.startsWith("affinity,"));
+    assertThat(lines.stream().filter(l -> l.endsWith(",true"))).hasSize(1);
+    assertThat(run.out()).startsWith("# made by: slotpool tune --slots 16");
   }
 
   @Test

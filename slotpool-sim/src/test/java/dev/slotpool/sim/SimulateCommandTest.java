@@ -21,8 +21,9 @@ class SimulateCommandTest {
     return CommandRun.of(all);
   }
 
+  /** The lines of a CSV without its provenance comments. */
   private static List<String> lines(String text) {
-    return text.lines().toList();
+    return text.lines().filter(line -> !line.startsWith("#")).toList();
   }
 
   @Test
@@ -48,7 +49,7 @@ class SimulateCommandTest {
     List<String> lines = lines(run.out());
     assertThat(lines.get(0))
         .contains("policy,max_warm")
-        .contains("slots,keys,ops")
+        .contains("slots,hosts,keys,ops")
         .contains("hit_rate,cold_allocs,evictions,failures")
         .contains("peak_unused_warm");
     // affinity once per threshold; random has no threshold, so once with an empty max_warm
@@ -63,7 +64,9 @@ class SimulateCommandTest {
     CommandRun run = simulate("--format", "json", "--max-warm", "2", "-p", "affinity,fifo");
 
     assertThat(run.status()).as(run.toString()).isZero();
-    assertThat(run.out().strip()).startsWith("[").endsWith("]");
+    assertThat(run.out().strip())
+        .startsWith("{\"provenance\": {\"command\": \"slotpool simulate")
+        .endsWith("]}");
     assertThat(run.out())
         .contains("\"policy\": \"affinity\", \"max_warm\": 2")
         .contains("\"policy\": \"fifo\", \"max_warm\": null");
@@ -90,9 +93,12 @@ class SimulateCommandTest {
     List<String> affinity = rows.stream().filter(r -> r.startsWith("affinity,")).toList();
     List<String> sharded = rows.stream().filter(r -> r.startsWith("sharded,")).toList();
     assertThat(affinity).hasSizeGreaterThan(3);
-    assertThat(sharded.stream().map(r -> r.substring("sharded".length())))
+    // Everything but the name and the chosen flag (the best row is affinity's, listed first)
+    assertThat(sharded.stream().map(r -> r.substring("sharded".length(), r.lastIndexOf(','))))
         .containsExactlyElementsOf(
-            affinity.stream().map(r -> r.substring("affinity".length())).toList());
+            affinity.stream()
+                .map(r -> r.substring("affinity".length(), r.lastIndexOf(',')))
+                .toList());
   }
 
   @Test
@@ -119,8 +125,9 @@ class SimulateCommandTest {
     CommandRun run = simulate("--out", results.toString(), "--max-warm", "0,8,64", "-q");
 
     assertThat(run.status()).as(run.toString()).isZero();
-    assertThat(Files.readAllLines(results.resolve("simulate.csv")).get(0))
-        .startsWith("policy,max_warm");
+    List<String> csv = Files.readAllLines(results.resolve("simulate.csv"));
+    assertThat(csv.get(0)).startsWith("# made by: slotpool simulate --slots 64");
+    assertThat(lines(String.join("\n", csv)).get(0)).startsWith("policy,max_warm");
     byte[] png = Files.readAllBytes(results.resolve("simulate.png"));
     assertThat(Arrays.copyOf(png, 4)).containsExactly(0x89, 'P', 'N', 'G');
     assertThat(run.err()).contains("wrote ");
@@ -196,6 +203,7 @@ class SimulateCommandTest {
 
     assertThat(run.status()).as(run.toString()).isZero();
     // a cold, b cold, then both hit their warm slots
-    assertThat(lines(run.out()).get(1)).startsWith("affinity,4,65536,4,2,6,4,0.500000,2,0,0,");
+    assertThat(lines(run.out()).get(1))
+        .startsWith("affinity,4,adaptive,,67108864,4,1,2,6,4,0.500000,2,0,0,");
   }
 }

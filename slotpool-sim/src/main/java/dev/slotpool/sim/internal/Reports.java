@@ -9,95 +9,154 @@ import java.util.Locale;
 public final class Reports {
   /** The CSV header; the column names are a stable interface for scripts. */
   public static final String CSV_HEADER =
-      "policy,max_warm,keep_resident,slots,keys,ops,allocs,hit_rate,cold_allocs,evictions,failures,"
-          + "mean_unused_warm,peak_unused_warm,mean_resident_bytes,peak_resident_bytes,"
-          + "mean_cost_us";
+      "policy,max_warm,reset,keep_resident,resident_budget,slots,hosts,keys,ops,allocs,hit_rate,"
+          + "cold_allocs,evictions,failures,failure_rate,mean_unused_warm,peak_unused_warm,"
+          + "mean_resident_bytes,peak_resident_bytes,decommits,mean_cost_us,mean_in_flight,"
+          + "peak_in_flight,host_imbalance,peak_resident_per_host,chosen";
 
   private Reports() {}
 
-  /** Writes a header row and one row per result; a policy without a threshold has none. */
-  public static void csv(List<SimResult> results, PrintWriter out) {
+  /**
+   * Writes the provenance as {@code #} comment lines, a header row and one row per result; a policy
+   * without a threshold has an empty max_warm, and {@code chosen} is true for one row.
+   */
+  public static void csv(
+      List<SimResult> results, SimResult chosen, Provenance provenance, PrintWriter out) {
+    for (String line : provenance.lines()) {
+      out.println("# " + line);
+    }
     out.println(CSV_HEADER);
     for (SimResult r : results) {
-      out.println(
-          String.join(
-              ",",
-              r.policy(),
-              r.maxWarm() < 0 ? "" : Integer.toString(r.maxWarm()),
-              Long.toString(r.keepResident()),
-              Integer.toString(r.slots()),
-              Integer.toString(r.keys()),
-              Long.toString(r.ops()),
-              Long.toString(r.allocs()),
-              fixed(r.hitRate(), 6),
-              Long.toString(r.coldAllocs()),
-              Long.toString(r.evictions()),
-              Long.toString(r.failures()),
-              fixed(r.meanUnusedWarm(), 3),
-              Long.toString(r.peakUnusedWarm()),
-              fixed(r.meanResidentBytes(), 0),
-              Long.toString(r.peakResidentBytes()),
-              fixed(r.meanCostMicros(), 3)));
+      out.println(String.join(",", values(r, r == chosen)));
     }
     out.flush();
   }
 
-  /** Writes a JSON array with one object per result, keys as in the CSV header. */
-  public static void json(List<SimResult> results, PrintWriter out) {
-    out.println("[");
+  private static List<String> values(SimResult r, boolean chosen) {
+    return List.of(
+        r.policy(),
+        r.maxWarm() < 0 ? "" : Integer.toString(r.maxWarm()),
+        r.memory().label(),
+        r.keepResident() < 0 ? "" : Long.toString(r.keepResident()),
+        r.residentBudget() < 0 ? "" : Long.toString(r.residentBudget()),
+        Integer.toString(r.slots()),
+        Integer.toString(r.fleet().hosts()),
+        Integer.toString(r.keys()),
+        Long.toString(r.ops()),
+        Long.toString(r.allocs()),
+        fixed(r.hitRate(), 6),
+        Long.toString(r.coldAllocs()),
+        Long.toString(r.evictions()),
+        Long.toString(r.failures()),
+        fixed(r.failureRate(), 6),
+        fixed(r.meanUnusedWarm(), 3),
+        Long.toString(r.peakUnusedWarm()),
+        fixed(r.meanResidentBytes(), 0),
+        Long.toString(r.peakResidentBytes()),
+        Long.toString(r.decommits()),
+        fixed(r.meanCostMicros(), 3),
+        r.meanInFlight() < 0 ? "" : fixed(r.meanInFlight(), 2),
+        Long.toString(r.peakInFlight()),
+        fixed(r.fleet().imbalance(), 3),
+        Long.toString(r.fleet().peakResidentPerHost()),
+        Boolean.toString(chosen));
+  }
+
+  /**
+   * Writes a JSON object: {@code provenance}, then {@code results}, an array with one object per
+   * result, keys as in the CSV header (numbers as numbers, empty fields as null).
+   */
+  public static void json(
+      List<SimResult> results, SimResult chosen, Provenance provenance, PrintWriter out) {
+    String[] keys = CSV_HEADER.split(",");
+    out.println("{\"provenance\": " + provenance.json() + ",");
+    out.println(" \"results\": [");
     for (int i = 0; i < results.size(); i++) {
       SimResult r = results.get(i);
-      out.print("  {\"policy\": \"" + r.policy() + "\"");
-      out.print(", \"max_warm\": " + (r.maxWarm() < 0 ? "null" : r.maxWarm()));
-      out.print(", \"keep_resident\": " + r.keepResident());
-      out.print(", \"slots\": " + r.slots() + ", \"keys\": " + r.keys());
-      out.print(", \"ops\": " + r.ops() + ", \"allocs\": " + r.allocs());
-      out.print(", \"hit_rate\": " + fixed(r.hitRate(), 6));
-      out.print(", \"cold_allocs\": " + r.coldAllocs() + ", \"evictions\": " + r.evictions());
-      out.print(", \"failures\": " + r.failures());
-      out.print(", \"mean_unused_warm\": " + fixed(r.meanUnusedWarm(), 3));
-      out.print(", \"peak_unused_warm\": " + r.peakUnusedWarm());
-      out.print(", \"mean_resident_bytes\": " + fixed(r.meanResidentBytes(), 0));
-      out.print(", \"peak_resident_bytes\": " + r.peakResidentBytes());
-      out.print(", \"mean_cost_us\": " + fixed(r.meanCostMicros(), 3) + "}");
-      out.println(i + 1 < results.size() ? "," : "");
+      List<String> values = values(r, r == chosen);
+      StringBuilder line = new StringBuilder("  {");
+      for (int k = 0; k < keys.length; k++) {
+        String v = values.get(k);
+        line.append(k == 0 ? "" : ", ").append('"').append(keys[k]).append("\": ");
+        if (v.isEmpty()) {
+          line.append("null");
+        } else if (k == 0 || k == 2) {
+          line.append(jsonString(v));
+        } else {
+          line.append(v);
+        }
+      }
+      out.println(line.append('}').append(i + 1 < results.size() ? "," : ""));
     }
-    out.println("]");
+    out.println(" ]}");
     out.flush();
   }
 
-  /** Writes an aligned table for people, one row per result. */
+  /** A JSON string literal. */
+  public static String jsonString(String text) {
+    StringBuilder s = new StringBuilder("\"");
+    for (char c : text.toCharArray()) {
+      switch (c) {
+        case '"' -> s.append("\\\"");
+        case '\\' -> s.append("\\\\");
+        default -> {
+          if (c < 0x20) {
+            s.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+          } else {
+            s.append(c);
+          }
+        }
+      }
+    }
+    return s.append('"').toString();
+  }
+
+  /**
+   * Writes an aligned table for people, one row per result; a fleet run adds the per-host columns.
+   */
   public static void table(List<SimResult> results, PrintWriter out) {
+    boolean fleet = results.get(0).fleet().hosts() > 1;
     List<String[]> rows = new ArrayList<>();
-    rows.add(
-        new String[] {
-          "policy",
-          "max-warm",
-          "hit rate",
-          "cold",
-          "evictions",
-          "failed",
-          "warm mean",
-          "warm peak",
-          "resident mean",
-          "resident peak",
-          "cost/alloc"
-        });
+    List<String> header =
+        new ArrayList<>(
+            List.of(
+                "policy",
+                "max-warm",
+                "hit rate",
+                "cold",
+                "evictions",
+                "failed",
+                "warm mean",
+                "warm peak",
+                "resident mean",
+                "resident peak",
+                "decommits",
+                "cost/alloc"));
+    if (fleet) {
+      header.addAll(List.of("imbalance", "peak/host"));
+    }
+    rows.add(header.toArray(String[]::new));
     for (SimResult r : results) {
-      rows.add(
-          new String[] {
-            r.policy(),
-            r.maxWarm() < 0 ? "-" : Integer.toString(r.maxWarm()),
-            String.format(Locale.ROOT, "%.2f%%", 100 * r.hitRate()),
-            grouped(r.coldAllocs()),
-            grouped(r.evictions()),
-            grouped(r.failures()),
-            fixed(r.meanUnusedWarm(), 1),
-            grouped(r.peakUnusedWarm()),
-            Sizes.format(r.meanResidentBytes()),
-            Sizes.format(r.peakResidentBytes()),
-            String.format(Locale.ROOT, "%.1f us", r.meanCostMicros())
-          });
+      List<String> row =
+          new ArrayList<>(
+              List.of(
+                  r.policy(),
+                  r.maxWarm() < 0 ? "-" : Integer.toString(r.maxWarm()),
+                  String.format(Locale.ROOT, "%.2f%%", 100 * r.hitRate()),
+                  grouped(r.coldAllocs()),
+                  grouped(r.evictions()),
+                  grouped(r.failures()),
+                  fixed(r.meanUnusedWarm(), 1),
+                  grouped(r.peakUnusedWarm()),
+                  Sizes.format(r.meanResidentBytes()),
+                  Sizes.format(r.peakResidentBytes()),
+                  grouped(r.decommits()),
+                  String.format(Locale.ROOT, "%.1f us", r.meanCostMicros())));
+      if (fleet) {
+        row.add(fixed(r.fleet().imbalance(), 2));
+        row.add(Sizes.format(r.fleet().peakResidentPerHost()));
+      }
+      rows.add(row.toArray(String[]::new));
     }
     aligned(rows, out, 1);
   }

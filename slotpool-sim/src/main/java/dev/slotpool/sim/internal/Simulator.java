@@ -1,20 +1,19 @@
 package dev.slotpool.sim.internal;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Runs a workload against one policy and measures what the pool did.
+ * Runs a workload against one policy (on one pool, or on a fleet of pools behind a router) and
+ * measures what the pools did.
  *
- * <p>The step model is the seed's random test: at each step, if any slot is held, free a uniformly
- * random held slot with probability {@code freeProbability}; otherwise allocate a slot for a key
- * drawn from the workload. A trace replaces the step model with its own events. With one thread a
- * run is a pure function of its configuration and seed; with more, each thread runs its share of
- * the steps with its own generator and held slots against the shared policy, and the interleaving
- * (so the result) varies from run to run.
+ * <p>A generated workload follows a {@link StepModel}: the steady state of a server (the default)
+ * or the seed's random test; a trace replaces it with its own events. With one thread a run is a
+ * pure function of its configuration and seed; with more (the seed model only), each thread runs
+ * its share of the steps with its own generator and held slots against the shared pool, and the
+ * interleaving (so the result) varies from run to run.
  *
  * <p>Instances are immutable; {@link #run} may be called from several threads at once.
  */
@@ -22,17 +21,17 @@ public final class Simulator {
   /*
    * Implementation notes.
    *
-   * The step loop allocates nothing: keys are ints (policies map them to preallocated objects),
-   * the held set is an int array with swap-removal (O(1) random free), and per-slot facts live in
-   * arrays indexed by slot: lastKey (COLD until first use) and resident (bytes kept since the last
-   * free). A slot's entries are written only by the thread holding it, before free; the policy's
-   * lock orders that write before the next alloc that returns the slot, so workers need no more
-   * synchronization for them. Only the two gauges (warm slots and resident bytes, summed over all
-   * slots) are shared atomics; each worker samples them after every step for the means and peaks.
+   * The step loops allocate nothing: keys are ints (policies map them to preallocated objects),
+   * held slots are ints (host * slots + slot) in an array with swap-removal (the seed model) or in
+   * an EventHeap keyed by departure time (the steady model), and per-slot facts live in each
+   * Host's arrays. A slot's lastKey is written only by the thread holding it, before free; the
+   * policy's lock orders that write before the next alloc that returns the slot. With several
+   * threads the rest of the shared state (residency, gauges, in-flight counts) is updated under
+   * the host's monitor, and each worker samples the gauges under it after every step.
    */
 
-  private static final int COLD = -1;
   private static final int PROGRESS_EVERY = 1 << 14;
+  private static final int ARRIVAL = -1;
 
   private final Config config;
 
@@ -41,33 +40,79 @@ public final class Simulator {
    *
    * @param workload where keys come from, or null when {@code trace} is given
    * @param trace a trace to replay, or null
-   * @param slots the pool's capacity, at least 1
-   * @param ops steps in all, across threads (ignored for a trace)
+   * @param model the step model of a generated workload (ignored for a trace)
+   * @param slots each pool's capacity, at least 1
+   * @param ops measured steps in all, across threads (ignored for a trace)
    * @param seed the seed of every generator
-   * @param freeProbability the step model's probability of a free while slots are held
-   * @param threads worker threads, at least 1 (1 for a trace)
-   * @param bytesPerSlot bytes a module's instance makes resident in its slot
+   * @param threads worker threads, at least 1 (1 unless the model is the seed's)
+   * @param bytesPerSlot bytes a request writes in its slot (unless a trace says otherwise)
    * @param costs the cost model
+   * @param hosts pools behind the router, at least 1
+   * @param routing how the router picks a pool
+   * @param balanceFactor bounded-hash's bound: (1 + factor) times the mean load
    */
   public record Config(
       Workload workload,
       Trace trace,
+      StepModel model,
       int slots,
       long ops,
       long seed,
-      double freeProbability,
       int threads,
       long bytesPerSlot,
-      CostModel costs) {
+      CostModel costs,
+      int hosts,
+      Router.Kind routing,
+      double balanceFactor) {
+
+    /** One pool, one thread. */
+    public Config(
+        Workload workload,
+        Trace trace,
+        StepModel model,
+        int slots,
+        long ops,
+        long seed,
+        long bytesPerSlot,
+        CostModel costs) {
+      this(
+          workload,
+          trace,
+          model,
+          slots,
+          ops,
+          seed,
+          1,
+          bytesPerSlot,
+          costs,
+          1,
+          Router.Kind.BOUNDED_HASH,
+          0.25);
+    }
 
     /** The number of distinct keys. */
     public int keys() {
       return trace != null ? trace.keys() : workload.keys();
     }
 
-    /** The steps a run takes. */
+    /** The warm-up steps run before the measured ones. */
+    public long warmup() {
+      return trace == null && model instanceof StepModel.Steady s ? s.warmup() : 0;
+    }
+
+    /** The measured steps of a run. */
     public long steps() {
       return trace != null ? trace.events() : ops;
+    }
+
+    /** The steps a run takes, warm-up included. */
+    public long totalSteps() {
+      return steps() + warmup();
+    }
+
+    /** The seed model's free probability, 0.5 for other models (bench index's tape). */
+    public double freeProbability() {
+      return model instanceof StepModel.Seed s ? s.freeProbability() : 0.5;
     }
 
     /** The workload's description. */
@@ -91,32 +136,38 @@ public final class Simulator {
    *
    * @param kind the policy
    * @param maxWarm its threshold (ignored by policies without one)
-   * @param keepResident the most bytes a freed slot keeps resident
+   * @param memory the pools' reset policy
    * @param progress incremented with the steps done, every few thousand steps
    */
-  public SimResult run(Policy.Kind kind, int maxWarm, long keepResident, AtomicLong progress) {
-    Policy policy = kind.create(config.slots(), maxWarm, config.keys(), config.seed());
-    return run(kind, policy, maxWarm, keepResident, progress);
+  public SimResult run(Policy.Kind kind, int maxWarm, MemoryModel memory, AtomicLong progress) {
+    Policy[] policies = new Policy[config.hosts()];
+    for (int h = 0; h < policies.length; h++) {
+      policies[h] = kind.create(config.slots(), maxWarm, config.keys(), config.seed() + h);
+    }
+    return run(kind, policies, maxWarm, memory, progress);
   }
 
   /**
-   * Runs a policy created by the caller, who may inspect it afterwards (tests compare the
+   * Runs policies created by the caller, who may inspect them afterwards (tests compare the
    * simulator's counts with the library allocator's own statistics).
    *
-   * @param policy a fresh policy of {@code kind} with capacity {@code config().slots()}
+   * @param policies a fresh policy of {@code kind} with capacity {@code config().slots()} per host
    */
   public SimResult run(
-      Policy.Kind kind, Policy policy, int maxWarm, long keepResident, AtomicLong progress) {
-    Shared shared = new Shared(config.slots());
-    long kept = Math.min(config.bytesPerSlot(), keepResident);
+      Policy.Kind kind, Policy[] policies, int maxWarm, MemoryModel memory, AtomicLong progress) {
+    Fleet fleet = new Fleet(config, policies, memory);
     List<Worker> workers = new ArrayList<>();
-    if (config.trace() != null || config.threads() == 1) {
-      Worker worker = new Worker(policy, shared, kept, new SplittableRandom(config.seed()));
-      if (config.trace() != null) {
-        worker.replay(config.trace(), progress);
-      } else {
-        worker.steps(config.ops(), progress);
-      }
+    if (config.trace() != null) {
+      Worker worker = new Worker(fleet, new SplittableRandom(config.seed()), false);
+      worker.replay(config.trace(), progress);
+      workers.add(worker);
+    } else if (config.model() instanceof StepModel.Steady steady) {
+      Worker worker = new Worker(fleet, new SplittableRandom(config.seed()), false);
+      worker.steady(steady, config.ops(), progress);
+      workers.add(worker);
+    } else if (config.threads() == 1) {
+      Worker worker = new Worker(fleet, new SplittableRandom(config.seed()), false);
+      worker.seed((StepModel.Seed) config.model(), config.ops(), progress);
       workers.add(worker);
     } else {
       int threads = config.threads();
@@ -124,9 +175,10 @@ public final class Simulator {
       List<Thread> running = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         long share = config.ops() / threads + (t < config.ops() % threads ? 1 : 0);
-        Worker worker = new Worker(policy, shared, kept, seeds.split());
+        Worker worker = new Worker(fleet, seeds.split(), true);
         workers.add(worker);
-        running.add(Thread.ofPlatform().start(() -> worker.steps(share, progress)));
+        StepModel.Seed model = (StepModel.Seed) config.model();
+        running.add(Thread.ofPlatform().start(() -> worker.seed(model, share, progress)));
       }
       for (Thread thread : running) {
         try {
@@ -137,110 +189,156 @@ public final class Simulator {
         }
       }
     }
-    return combine(kind, maxWarm, kept, workers);
+    return Results.combine(config, kind, maxWarm, memory, fleet, workers);
   }
 
-  private SimResult combine(Policy.Kind kind, int maxWarm, long kept, List<Worker> workers) {
-    long steps = 0;
-    long allocs = 0;
-    long hits = 0;
-    long cold = 0;
-    long evictions = 0;
-    long failures = 0;
-    double warmSum = 0;
-    double residentSum = 0;
-    long peakWarm = 0;
-    long peakResident = 0;
-    double cost = 0;
-    for (Worker w : workers) {
-      steps += w.steps;
-      allocs += w.allocs;
-      hits += w.hits;
-      cold += w.cold;
-      evictions += w.evictions;
-      failures += w.failures;
-      warmSum += w.warmSum;
-      residentSum += w.residentSum;
-      peakWarm = Math.max(peakWarm, w.peakWarm);
-      peakResident = Math.max(peakResident, w.peakResident);
-      cost += w.cost;
-    }
-    return new SimResult(
-        kind.label(),
-        kind.usesThreshold() ? maxWarm : -1,
-        kept,
-        config.slots(),
-        config.keys(),
-        steps,
-        allocs,
-        hits,
-        cold,
-        evictions,
-        failures,
-        steps == 0 ? 0 : warmSum / steps,
-        peakWarm,
-        steps == 0 ? 0 : residentSum / steps,
-        peakResident,
-        cost);
-  }
+  /** The pools of one run and the gauges summed over them. */
+  static final class Fleet {
+    final Host[] hosts;
+    final Router router;
+    final int[] inFlight;
+    final int slots;
+    long totalInFlight;
+    long warm;
+    long resident;
 
-  /** Per-slot facts and pool-wide gauges, shared by the workers of one run. */
-  private static final class Shared {
-    final int[] lastKey;
-    final long[] resident;
-    final AtomicLong warm = new AtomicLong();
-    final AtomicLong residentBytes = new AtomicLong();
-
-    Shared(int slots) {
-      lastKey = new int[slots];
-      Arrays.fill(lastKey, COLD);
-      resident = new long[slots];
+    Fleet(Config config, Policy[] policies, MemoryModel memory) {
+      hosts = new Host[policies.length];
+      for (int h = 0; h < hosts.length; h++) {
+        hosts[h] = new Host(policies[h], config.slots(), memory);
+      }
+      slots = config.slots();
+      inFlight = new int[hosts.length];
+      router =
+          hosts.length == 1
+              ? null
+              : new Router(
+                  config.routing(),
+                  hosts.length,
+                  config.keys(),
+                  config.balanceFactor(),
+                  config.seed());
     }
   }
 
   /** One thread's share of a run, with its own held slots and counters. */
-  private final class Worker {
-    final Policy policy;
-    final Shared shared;
-    final long kept;
+  final class Worker {
+    final Fleet fleet;
     final SplittableRandom random;
-    final int[] held;
-    int heldCount;
-    long allocs;
+    final boolean locked;
+    final long bytesPerSlot = config.bytesPerSlot();
+    final CostModel costs = config.costs();
 
     long steps;
+    long allocs;
     long hits;
     long cold;
     long evictions;
     long failures;
+    long retries;
     double warmSum;
     double residentSum;
     long peakWarm;
     long peakResident;
     double cost;
+    double inFlightArea;
+    double measuredTime;
+    long peakInFlight;
 
-    Worker(Policy policy, Shared shared, long kept, SplittableRandom random) {
-      this.policy = policy;
-      this.shared = shared;
-      this.kept = kept;
+    Worker(Fleet fleet, SplittableRandom random, boolean locked) {
+      this.fleet = fleet;
       this.random = random;
-      this.held = new int[config.slots()];
+      this.locked = locked;
     }
 
-    void steps(long count, AtomicLong progress) {
+    /** The seed's step model: free a random held slot or allocate, retrying a failure. */
+    void seed(StepModel.Seed model, long count, AtomicLong progress) {
       final Workload workload = config.workload();
-      final double freeProbability = config.freeProbability();
+      final double freeProbability = model.freeProbability();
       final SplittableRandom random = this.random;
-      for (long i = 0; i < count; i++) {
+      final int[] held = new int[fleet.slots];
+      int heldCount = 0;
+      long i = 0;
+      while (i < count) {
         if (heldCount > 0 && random.nextDouble() < freeProbability) {
           int index = random.nextInt(heldCount);
           int slot = held[index];
           held[index] = held[--heldCount];
-          release(slot, kept);
+          release(slot, bytesPerSlot);
         } else {
           int slot = acquire(workload.nextKey(random, i, count));
           if (slot != Policy.NO_SLOT) {
             held[heldCount++] = slot;
+          } else if (heldCount > 0) {
+            retries++; // the seed retries: draw again, this was no step
+            continue;
+          } else {
+            failures++; // other threads hold every slot: nothing of ours to free
+          }
+        }
+        sample();
+        i++;
+        if ((i & (PROGRESS_EVERY - 1)) == 0) {
+          progress.addAndGet(PROGRESS_EVERY);
+        }
+      }
+      progress.addAndGet(count % PROGRESS_EVERY);
+    }
+
+    /** The steady-state model: arrivals and departures in time order. */
+    void steady(StepModel.Steady model, long count, AtomicLong progress) {
+      final Workload workload = config.workload();
+      final SplittableRandom random = this.random;
+      final ServiceTime service = model.service();
+      final boolean poisson = model.arrivals() == StepModel.Arrivals.POISSON;
+      final double rate = model.concurrency();
+      final long warmup = model.warmup();
+      final long total = warmup + count;
+      int clients = poisson ? 0 : (int) Math.round(model.concurrency());
+      EventHeap heap = new EventHeap(Math.max(clients, fleet.slots * fleet.hosts.length) + 1);
+      for (int c = 0; c < clients; c++) {
+        heap.push(0, ARRIVAL);
+      }
+      if (model.prewarm()) {
+        prewarm(workload, total);
+      }
+      double now = 0;
+      double start = 0;
+      double nextArrival = poisson ? exponential(random) / rate : Double.POSITIVE_INFINITY;
+      for (long i = 0; i < total; i++) {
+        if (i == warmup) {
+          startMeasuring();
+          start = now;
+        }
+        double at;
+        int id;
+        if (heap.size() > 0 && heap.minTime() <= nextArrival) {
+          at = heap.minTime();
+          id = heap.minId();
+          heap.pop();
+        } else {
+          at = nextArrival;
+          id = ARRIVAL;
+          nextArrival += exponential(random) / rate;
+        }
+        if (i >= warmup) {
+          inFlightArea += fleet.totalInFlight * (at - now);
+        }
+        now = at;
+        if (id >= 0) {
+          release(id, bytesPerSlot);
+          if (!poisson) {
+            heap.push(now, ARRIVAL);
+          }
+        } else {
+          int slot = acquire(workload.nextKey(random, i, total));
+          if (slot != Policy.NO_SLOT) {
+            heap.push(now + service.draw(random), slot);
+          } else {
+            failures++;
+            if (!poisson) {
+              heap.push(now + service.draw(random), ARRIVAL); // the client tries again later
+            }
           }
         }
         sample();
@@ -248,7 +346,36 @@ public final class Simulator {
           progress.addAndGet(PROGRESS_EVERY);
         }
       }
-      progress.addAndGet(count % PROGRESS_EVERY);
+      measuredTime = now - start;
+      progress.addAndGet(total % PROGRESS_EVERY);
+    }
+
+    /** Uses every slot of every pool once, for drawn keys, and frees them in random order. */
+    private void prewarm(Workload workload, long total) {
+      int[] all = new int[fleet.slots * fleet.hosts.length];
+      int n = 0;
+      for (int h = 0; h < fleet.hosts.length; h++) {
+        Host host = fleet.hosts[h];
+        for (int s = 0; s < fleet.slots; s++) {
+          int key = workload.nextKey(random, 0, total);
+          int slot = host.policy.alloc(key);
+          if (slot == Policy.NO_SLOT) {
+            break;
+          }
+          taken(h, host, slot, Host.COLD);
+          host.lastKey[slot] = key;
+          all[n++] = fleet.hosts.length == 1 ? slot : h * fleet.slots + slot;
+        }
+      }
+      for (int i = n - 1; i > 0; i--) {
+        int j = random.nextInt(i + 1);
+        int t = all[i];
+        all[i] = all[j];
+        all[j] = t;
+      }
+      for (int i = 0; i < n; i++) {
+        release(all[i], bytesPerSlot);
+      }
     }
 
     void replay(Trace trace, AtomicLong progress) {
@@ -257,12 +384,16 @@ public final class Simulator {
       int events = trace.events();
       for (int i = 0; i < events; i++) {
         if (trace.isAlloc(i)) {
-          slotOfAlloc[allocIndex++] = acquire(trace.key(i));
+          int slot = acquire(trace.key(i));
+          if (slot == Policy.NO_SLOT) {
+            failures++;
+          }
+          slotOfAlloc[allocIndex++] = slot;
         } else {
           int slot = slotOfAlloc[trace.freedAlloc(i)];
           if (slot != Policy.NO_SLOT) {
             long bytes = trace.freedBytes(i);
-            release(slot, bytes < 0 ? kept : bytes);
+            release(slot, bytes < 0 ? bytesPerSlot : bytes);
           }
         }
         sample();
@@ -273,46 +404,115 @@ public final class Simulator {
       progress.addAndGet(events % PROGRESS_EVERY);
     }
 
+    private static double exponential(SplittableRandom random) {
+      return -Math.log(1 - random.nextDouble());
+    }
+
+    private void startMeasuring() {
+      steps = allocs = hits = cold = evictions = failures = retries = 0;
+      warmSum = residentSum = cost = inFlightArea = 0;
+      peakWarm = fleet.warm;
+      peakResident = fleet.resident;
+      peakInFlight = fleet.totalInFlight;
+      for (Host host : fleet.hosts) {
+        host.resetCounters();
+      }
+    }
+
+    /** Allocates for {@code key}; returns host * slots + slot, or NO_SLOT (not counted). */
     private int acquire(int key) {
-      int slot = policy.alloc(key);
+      Fleet fleet = this.fleet;
+      int h =
+          fleet.router == null
+              ? 0
+              : fleet.router.route(key, random, fleet.inFlight, fleet.totalInFlight);
+      Host host = fleet.hosts[h];
+      int slot = host.policy.alloc(key);
       if (slot == Policy.NO_SLOT) {
-        failures++;
         return slot;
       }
       allocs++;
-      int last = shared.lastKey[slot];
-      CostModel costs = config.costs();
-      long working = config.bytesPerSlot();
-      if (last == COLD) {
-        cold++;
-        cost += costs.cold() + costs.faults(working);
-      } else {
-        long wasResident = shared.resident[slot];
-        shared.warm.decrementAndGet();
-        shared.residentBytes.addAndGet(-wasResident);
-        if (last == key) {
-          hits++;
-          cost += costs.hit() + costs.faults(working - wasResident);
-        } else {
-          evictions++;
-          cost += costs.eviction() + costs.faults(working);
+      int last = host.lastKey[slot];
+      long wasResident = 0;
+      if (locked) {
+        synchronized (host) {
+          wasResident = taken(h, host, slot, last);
         }
+      } else {
+        wasResident = taken(h, host, slot, last);
       }
-      shared.lastKey[slot] = key;
-      return slot;
+      long working = bytesPerSlot;
+      if (last == Host.COLD) {
+        cold++;
+        cost += costs.coldCost(working);
+      } else if (last == key) {
+        hits++;
+        cost += costs.hitCost(working, wasResident);
+      } else {
+        evictions++;
+        cost += costs.evictionCost(working);
+      }
+      host.lastKey[slot] = key;
+      return fleet.hosts.length == 1 ? slot : h * fleet.slots + slot;
     }
 
-    private void release(int slot, long bytes) {
-      shared.resident[slot] = bytes;
-      shared.warm.incrementAndGet();
-      shared.residentBytes.addAndGet(bytes);
-      policy.free(slot, bytes);
+    private long taken(int h, Host host, int slot, int last) {
+      host.routed++;
+      int in = ++host.inFlight;
+      fleet.inFlight[h] = in;
+      if (in > host.peakInFlight) {
+        host.peakInFlight = in;
+      }
+      if (++fleet.totalInFlight > peakInFlight) {
+        peakInFlight = fleet.totalInFlight;
+      }
+      if (last == Host.COLD) {
+        return 0;
+      }
+      long was = host.memory.take(slot);
+      fleet.warm--;
+      fleet.resident -= was;
+      return was;
+    }
+
+    private void release(int id, long written) {
+      int h = fleet.hosts.length == 1 ? 0 : id / fleet.slots;
+      int slot = fleet.hosts.length == 1 ? id : id - h * fleet.slots;
+      Host host = fleet.hosts[h];
+      long kept;
+      if (locked) {
+        synchronized (host) {
+          kept = freed(h, host, slot, written);
+        }
+      } else {
+        kept = freed(h, host, slot, written);
+      }
+      host.policy.free(slot, kept);
+    }
+
+    private long freed(int h, Host host, int slot, long written) {
+      long before = host.memory.bytes;
+      long kept = host.memory.free(slot, written);
+      fleet.resident += host.memory.bytes - before;
+      fleet.warm++;
+      fleet.inFlight[h] = --host.inFlight;
+      fleet.totalInFlight--;
+      return kept;
     }
 
     private void sample() {
       steps++;
-      long warm = shared.warm.get();
-      long resident = shared.residentBytes.get();
+      long warm;
+      long resident;
+      if (locked) {
+        synchronized (fleet.hosts[0]) {
+          warm = fleet.warm;
+          resident = fleet.resident;
+        }
+      } else {
+        warm = fleet.warm;
+        resident = fleet.resident;
+      }
       warmSum += warm;
       residentSum += resident;
       if (warm > peakWarm) {

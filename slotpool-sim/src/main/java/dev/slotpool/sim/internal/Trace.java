@@ -1,7 +1,9 @@
 package dev.slotpool.sim.internal;
 
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -9,22 +11,30 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.zip.GZIPInputStream;
 
 /**
- * A recorded sequence of allocations and frees, replayed in order instead of the random step model.
+ * A recorded sequence of allocations and frees, replayed in order instead of a step model.
  *
- * <p>The file is CSV, one event per line; blank lines and lines starting with {@code #} are
- * ignored, and fields may be surrounded by spaces:
+ * <p>Two CSV formats are read; in both, {@code #} starts a comment anywhere on a line, blank lines
+ * are ignored, fields may be surrounded by spaces, a file ending in {@code .gz} is gunzipped and
+ * {@code -} is standard input. Lines are at most {@value #MAX_LINE} characters.
  *
- * <pre>
- * alloc,KEY            allocate a slot for KEY (any text without a comma: a module name, a hash)
+ * <ul>
+ *   <li>Events, one per line:
+ *       <pre>
+ * alloc,KEY            allocate a slot for KEY (any text without a comma or #)
  * free,N               free the slot that the N-th alloc line got, counting alloc lines from 0
- * free,N,BYTES         the same, with BYTES staying resident in the freed slot
+ * free,N,BYTES         the same; the request wrote BYTES in its slot
  * </pre>
+ *   <li>A request log: a header naming the columns, then one request per line with its start time,
+ *       key (the module) and duration in one unit (seconds, milliseconds: any), and optionally the
+ *       bytes it wrote. {@link Columns} says which column is which. Requests become an alloc at
+ *       their start and a free at their end, in time order (frees first at equal times).
+ * </ul>
  *
- * <p>A free without BYTES keeps the run's default ({@code --bytes-per-slot} capped by {@code
- * --keep-resident}). A free of an alloc that found no slot during a replay does nothing. Immutable
- * once parsed.
+ * <p>A free without BYTES means the run's {@code --bytes-per-slot}. A free of an alloc that found
+ * no slot during a replay does nothing. Immutable once parsed.
  */
 public final class Trace {
   /*
@@ -32,18 +42,43 @@ public final class Trace {
    *
    * Events are packed in primitive arrays so replay allocates nothing: event[i] >= 0 is an alloc
    * of key id event[i] (ids given in order of first appearance), event[i] < 0 is a free of the
-   * alloc numbered -event[i] - 1, with bytes[i] its resident bytes or -1 for the default.
+   * alloc numbered -event[i] - 1, with bytes[i] its written bytes or -1 for the default.
    * Invariant: every free names an earlier alloc that no earlier free named.
    */
 
   /** The format, for help texts. */
-  public static final String FORMAT = "alloc,KEY | free,N[,BYTES] (N counts alloc lines from 0)";
+  public static final String FORMAT =
+      "alloc,KEY | free,N[,BYTES] lines, or a request log with a header";
+
+  /** The longest line read. */
+  public static final int MAX_LINE = 65_536;
+
+  /** The most bytes one free may say were written (1 TiB). */
+  public static final long MAX_BYTES = 1L << 40;
+
+  /** The most events a trace may have. */
+  public static final int MAX_EVENTS = 1 << 28;
+
+  /**
+   * Which columns of a request log hold what; names are matched without regard to case.
+   *
+   * @param time the start time column
+   * @param key the key (module) column
+   * @param duration the duration column, in the unit of the start times
+   * @param resident the bytes-written column, or null for none; the default name is optional
+   */
+  public record Columns(String time, String key, String duration, String resident) {
+    /** The default names: timestamp, key, duration and (if present) resident_bytes. */
+    public static final Columns DEFAULT =
+        new Columns("timestamp", "key", "duration", "resident_bytes");
+  }
 
   private final String name;
   private final int[] event;
   private final long[] bytes;
   private final int keys;
   private final int allocs;
+  private final long maxBytes;
 
   private Trace(String name, int[] event, long[] bytes, int keys, int allocs) {
     this.name = name;
@@ -51,120 +86,77 @@ public final class Trace {
     this.bytes = bytes;
     this.keys = keys;
     this.allocs = allocs;
+    long max = 0;
+    for (long b : bytes) {
+      max = Math.max(max, b);
+    }
+    this.maxBytes = max;
   }
 
   /**
-   * Reads and checks a trace file.
+   * Reads and checks a trace: a file, a {@code .gz} file or {@code -} for standard input.
    *
-   * @throws BadInputException if the file cannot be read or a line is malformed; the message names
+   * @throws BadInputException if the input cannot be read or a line is malformed; the message names
    *     the file and line and says what was expected
    */
-  public static Trace read(Path file) {
-    try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      return parse(file.toString(), reader);
+  public static Trace read(String file, Columns columns, InputStream stdin) {
+    boolean isStdin = file.equals("-");
+    String name = isStdin ? "<stdin>" : file;
+    try (InputStream raw = isStdin ? stdin : Files.newInputStream(Path.of(file));
+        InputStream in =
+            file.endsWith(".gz")
+                ? new GZIPInputStream(new BufferedInputStream(raw), 65_536)
+                : raw) {
+      var lines =
+          new BoundedLines(
+              new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()), MAX_LINE);
+      return TraceParser.parse(name, lines, columns);
     } catch (NoSuchFileException e) {
       throw new BadInputException(file + ": no such trace file");
     } catch (IOException e) {
-      throw new BadInputException(file + ": cannot read trace (" + e.getMessage() + ")");
+      throw new BadInputException(name + ": cannot read trace (" + e.getMessage() + ")");
     }
   }
 
-  static Trace parse(String name, BufferedReader reader) throws IOException {
-    int[] event = new int[1024];
-    long[] bytes = new long[1024];
-    int count = 0;
-    Map<String, Integer> keyIds = new HashMap<>();
-    boolean[] freed = new boolean[1024];
-    int allocs = 0;
-    int lineNumber = 0;
-    for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-      lineNumber++;
-      String trimmed = line.strip();
-      if (trimmed.isEmpty() || trimmed.startsWith("#")) {
-        continue;
-      }
-      String where = name + ":" + lineNumber + ": ";
-      String[] fields = trimmed.split(",", -1);
-      for (int i = 0; i < fields.length; i++) {
-        fields[i] = fields[i].strip();
-      }
-      if (count == event.length) {
-        event = Arrays.copyOf(event, count * 2);
-        bytes = Arrays.copyOf(bytes, count * 2);
-      }
-      switch (fields[0]) {
-        case "alloc" -> {
-          if (fields.length != 2 || fields[1].isEmpty()) {
-            throw new BadInputException(
-                where + "'" + trimmed + "' (expected: alloc,KEY with a non-empty KEY)");
-          }
-          Integer id = keyIds.get(fields[1]);
-          if (id == null) {
-            id = keyIds.size();
-            keyIds.put(fields[1], id);
-          }
-          event[count] = id;
-          bytes[count] = -1;
-          if (allocs == freed.length) {
-            freed = Arrays.copyOf(freed, allocs * 2);
-          }
-          allocs++;
-        }
-        case "free" -> {
-          if (fields.length < 2 || fields.length > 3) {
-            throw new BadInputException(where + "'" + trimmed + "' (expected: free,N[,BYTES])");
-          }
-          long n = parseCount(fields[1], where, "N");
-          if (n >= allocs) {
-            throw new BadInputException(
-                where
-                    + "free,"
-                    + n
-                    + " names alloc line "
-                    + n
-                    + " but only "
-                    + allocs
-                    + " alloc lines come before it (expected: N < "
-                    + allocs
-                    + ", counting alloc lines from 0)");
-          }
-          if (freed[(int) n]) {
-            throw new BadInputException(
-                where
-                    + "free,"
-                    + n
-                    + " frees alloc "
-                    + n
-                    + " twice (expected: one free per alloc)");
-          }
-          freed[(int) n] = true;
-          event[count] = (int) (-n - 1);
-          bytes[count] = fields.length == 3 ? parseCount(fields[2], where, "BYTES") : -1;
-        }
-        default ->
-            throw new BadInputException(
-                where + "'" + trimmed + "' (expected: alloc,KEY or free,N[,BYTES])");
-      }
-      count++;
-    }
-    if (allocs == 0) {
-      throw new BadInputException(name + ": no alloc lines (expected: at least one alloc,KEY)");
-    }
-    return new Trace(
-        name, Arrays.copyOf(event, count), Arrays.copyOf(bytes, count), keyIds.size(), allocs);
-  }
-
-  private static long parseCount(String field, String where, String what) {
+  /** Parses trace text (for tests). */
+  static Trace parse(String name, String text) {
     try {
-      long value = Long.parseLong(field);
-      if (value >= 0) {
-        return value;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
+      return TraceParser.parse(
+          name, new BoundedLines(new java.io.StringReader(text), MAX_LINE), Columns.DEFAULT);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
     }
-    throw new BadInputException(
-        where + what + " '" + field + "' is not a count (expected: an integer >= 0)");
+  }
+
+  /** Builds a trace from packed events (see the notes above). */
+  static Trace of(String name, int[] event, long[] bytes, Map<String, Integer> keyIds, int allocs) {
+    return new Trace(name, event, bytes, keyIds.size(), allocs);
+  }
+
+  /** Gives keys ids in order of first appearance. */
+  static int keyId(Map<String, Integer> keyIds, String key) {
+    Integer id = keyIds.get(key);
+    if (id == null) {
+      id = keyIds.size();
+      keyIds.put(key, id);
+    }
+    return id;
+  }
+
+  static Map<String, Integer> newKeyIds() {
+    return new HashMap<>();
+  }
+
+  static int[] grow(int[] array, int needed) {
+    return needed <= array.length
+        ? array
+        : Arrays.copyOf(array, Math.max(needed, array.length * 2));
+  }
+
+  static long[] grow(long[] array, int needed) {
+    return needed <= array.length
+        ? array
+        : Arrays.copyOf(array, Math.max(needed, array.length * 2));
   }
 
   /** The file this trace was read from. */
@@ -187,6 +179,11 @@ public final class Trace {
     return allocs;
   }
 
+  /** The most bytes any free says were written, 0 if none says. */
+  public long maxBytes() {
+    return maxBytes;
+  }
+
   /** Whether event {@code i} is an alloc. */
   boolean isAlloc(int i) {
     return event[i] >= 0;
@@ -202,7 +199,7 @@ public final class Trace {
     return -event[i] - 1;
   }
 
-  /** The resident bytes of free event {@code i}, or -1 for the run's default. */
+  /** The written bytes of free event {@code i}, or -1 for the run's default. */
   long freedBytes(int i) {
     return bytes[i];
   }

@@ -29,6 +29,9 @@ import java.util.Locale;
  * them.
  */
 public final class WasmBench {
+  /** The fixed keep-resident of the wasm/pool-fixed-keep-resident case (Wasmtime's knob). */
+  public static final long FIXED_KEEP_RESIDENT = 64 * 1024;
+
   private final String name;
   private final WasmModule module;
   private final WasmModule twin;
@@ -203,6 +206,24 @@ public final class WasmBench {
               "wasm/pooled-warm-confined",
               TimedLoop.run(() -> pooledTrip(pool, module), warmup, measurement)));
     }
+    // The per-request comparison: the pool as built by default, and with Wasmtime's fixed knob.
+    try (WasmInstancePool pool =
+        WasmInstancePool.builder().maxMemoryBytes(maxMemoryBytes).build()) {
+      rows.add(
+          row(
+              "wasm/pool-default",
+              TimedLoop.run(() -> pooledTrip(pool, module), warmup, measurement)));
+    }
+    try (WasmInstancePool pool =
+        WasmInstancePool.builder()
+            .maxMemoryBytes(maxMemoryBytes)
+            .keepResidentBytes(FIXED_KEEP_RESIDENT)
+            .build()) {
+      rows.add(
+          row(
+              "wasm/pool-fixed-keep-resident",
+              TimedLoop.run(() -> pooledTrip(pool, module), warmup, measurement)));
+    }
     return rows;
   }
 
@@ -225,6 +246,18 @@ public final class WasmBench {
 
   private static String[] row(String name, TimedLoop.Result r) {
     return new String[] {name, Reports.fixed(r.nanosPerOp(), 1), Long.toString(r.iterations())};
+  }
+
+  /** The module's largest initial memory, in bytes: its working set for the cost model. */
+  public long initialMemoryBytes() {
+    long initial = 0;
+    var memories = module.memorySection();
+    if (memories.isPresent()) {
+      for (int i = 0; i < memories.get().memoryCount(); i++) {
+        initial = Math.max(initial, memories.get().getMemory(i).limits().initialPages() * 65_536L);
+      }
+    }
+    return initial;
   }
 
   /** Keeps the calls' results observable. */

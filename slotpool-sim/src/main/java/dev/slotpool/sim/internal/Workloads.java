@@ -45,8 +45,16 @@ public final class Workloads {
         yield new Hotspot(keys, hotFraction, hotProbability);
       }
       case "phased" -> {
-        if (phases < 1) {
-          throw new BadInputException("--phases: " + phases + " (expected: >= 1)");
+        int most = Math.max(1, (1 << 24) / keys);
+        if (phases < 1 || phases > most) {
+          throw new BadInputException(
+              "--phases: "
+                  + phases
+                  + " (expected: 1 <= N <= "
+                  + most
+                  + " with "
+                  + keys
+                  + " keys, at most 2^24 keys x phases)");
         }
         yield new Phased(keys, checkSkew(skew), phases, seed);
       }

@@ -3,9 +3,7 @@ package dev.slotpool.sim.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.StringReader;
 import org.junit.jupiter.api.Test;
 
 class ParsingTest {
@@ -46,10 +44,7 @@ class ParsingTest {
   @Test
   void trace_packsEventsAndNumbersKeysByFirstAppearance() throws IOException {
     Trace trace =
-        Trace.parse(
-            "t.csv",
-            new BufferedReader(
-                new StringReader("alloc, m1\n  # c\nalloc,m2\nfree,1,100\nalloc,m1\nfree,0\n")));
+        Trace.parse("t.csv", "alloc, m1\n  # c\nalloc,m2\nfree,1,100\nalloc,m1\nfree,0\n");
 
     assertThat(trace.events()).isEqualTo(5);
     assertThat(trace.keys()).isEqualTo(2);
@@ -65,7 +60,7 @@ class ParsingTest {
 
   @Test
   void trace_withoutAllocs_isRejected() {
-    assertThatThrownBy(() -> Trace.parse("e.csv", new BufferedReader(new StringReader("# x\n"))))
+    assertThatThrownBy(() -> Trace.parse("e.csv", "# x\n"))
         .isInstanceOf(BadInputException.class)
         .hasMessage("e.csv: no alloc lines (expected: at least one alloc,KEY)");
   }

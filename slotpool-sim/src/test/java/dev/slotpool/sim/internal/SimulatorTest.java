@@ -18,7 +18,19 @@ class SimulatorTest {
 
   private static Simulator.Config config(String workload, int slots, long ops, int threads) {
     Workload w = Workloads.generated(workload, 200, 1.0, 0.2, 0.8, 4, 1);
-    return new Simulator.Config(w, null, slots, ops, 1, 0.5, threads, MIB, CostModel.DEFAULT);
+    return new Simulator.Config(
+        w,
+        null,
+        new StepModel.Seed(0.5),
+        slots,
+        ops,
+        1,
+        threads,
+        MIB,
+        CostModel.DEFAULT,
+        1,
+        Router.Kind.HASH,
+        0.25);
   }
 
   @Test
@@ -41,13 +53,19 @@ class SimulatorTest {
     Simulator simulator = new Simulator(config("zipf", 64, 50_000, 1));
     Policy policy = Policy.Kind.AFFINITY.create(64, maxWarm, 200, 1);
 
-    SimResult r = simulator.run(Policy.Kind.AFFINITY, policy, maxWarm, 4096, new AtomicLong());
+    SimResult r =
+        simulator.run(
+            Policy.Kind.AFFINITY,
+            new Policy[] {policy},
+            maxWarm,
+            MemoryModel.fixed(4096),
+            new AtomicLong());
 
     AllocatorStats stats = ((AffinityIndexAllocator<?>) policy.target()).stats();
     assertThat(r.hits()).isEqualTo(stats.affinityHits());
     assertThat(r.coldAllocs()).isEqualTo(stats.coldAllocations());
     assertThat(r.evictions()).isEqualTo(stats.warmEvictions());
-    assertThat(r.failures()).isEqualTo(stats.failedAllocations());
+    assertThat(r.failures() + r.retries()).isEqualTo(stats.failedAllocations());
     assertThat(r.hits()).isPositive();
     assertThat(r.peakUnusedWarm()).isLessThanOrEqualTo(64);
   }
@@ -58,11 +76,17 @@ class SimulatorTest {
     Simulator simulator = new Simulator(config("zipf", 64, 40_000, threads));
     Policy policy = Policy.Kind.SHARDED.create(64, 16, 200, 1);
 
-    SimResult r = simulator.run(Policy.Kind.SHARDED, policy, 16, 4096, new AtomicLong());
+    SimResult r =
+        simulator.run(
+            Policy.Kind.SHARDED,
+            new Policy[] {policy},
+            16,
+            MemoryModel.fixed(4096),
+            new AtomicLong());
 
     AllocatorStats stats = ((ShardedAffinityIndexAllocator<?>) policy.target()).stats();
     assertThat(r.coldAllocs()).isEqualTo(stats.coldAllocations());
-    assertThat(r.failures()).isEqualTo(stats.failedAllocations());
+    assertThat(r.failures() + r.retries()).isEqualTo(stats.failedAllocations());
     assertThat(r.hits() + r.evictions()).isEqualTo(stats.affinityHits() + stats.warmEvictions());
     if (threads == 1) {
       assertThat(r.hits()).isEqualTo(stats.affinityHits());
@@ -78,11 +102,13 @@ class SimulatorTest {
     Simulator simulator = new Simulator(config("uniform", 32, 20_000, 1));
     Policy policy = Policy.Kind.SIMPLE.create(32, 0, 200, 1);
 
-    SimResult r = simulator.run(Policy.Kind.SIMPLE, policy, 0, 0, new AtomicLong());
+    SimResult r =
+        simulator.run(
+            Policy.Kind.SIMPLE, new Policy[] {policy}, 0, MemoryModel.fixed(0), new AtomicLong());
 
     AllocatorStats stats = ((SimpleIndexAllocator) policy.target()).stats();
     assertThat(r.coldAllocs()).isEqualTo(stats.coldAllocations());
-    assertThat(r.failures()).isEqualTo(stats.failedAllocations());
+    assertThat(r.failures() + r.retries()).isEqualTo(stats.failedAllocations());
     // Without keys the library counts every reuse as an eviction; the simulator sees the ones
     // that happened to go to the same key as hits.
     assertThat(r.hits() + r.evictions()).isEqualTo(stats.warmEvictions());
@@ -92,7 +118,9 @@ class SimulatorTest {
   @EnumSource(Policy.Kind.class)
   void everyAllocation_isAHitAColdSlotOrAnEviction(Policy.Kind kind) {
     AtomicLong progress = new AtomicLong();
-    SimResult r = new Simulator(config("hotspot", 50, 30_000, 1)).run(kind, 8, MIB, progress);
+    SimResult r =
+        new Simulator(config("hotspot", 50, 30_000, 1))
+            .run(kind, 8, MemoryModel.fixed(MIB), progress);
 
     assertThat(r.hits() + r.coldAllocs() + r.evictions()).isEqualTo(r.allocs());
     assertThat(r.coldAllocs()).isLessThanOrEqualTo(50);
@@ -105,8 +133,10 @@ class SimulatorTest {
   @Test
   void affinityHitRate_atLeastRandomsOnZipf() {
     Simulator simulator = new Simulator(config("zipf", 100, 100_000, 1));
-    double affinity = simulator.run(Policy.Kind.AFFINITY, 10, 0, new AtomicLong()).hitRate();
-    double random = simulator.run(Policy.Kind.RANDOM, 10, 0, new AtomicLong()).hitRate();
+    double affinity =
+        simulator.run(Policy.Kind.AFFINITY, 10, MemoryModel.fixed(0), new AtomicLong()).hitRate();
+    double random =
+        simulator.run(Policy.Kind.RANDOM, 10, MemoryModel.fixed(0), new AtomicLong()).hitRate();
     assertThat(affinity).isGreaterThanOrEqualTo(random);
   }
 
@@ -116,9 +146,12 @@ class SimulatorTest {
     Workload w = Workloads.generated("zipf", 300, 1.0, 0.2, 0.8, 4, 1);
     Simulator simulator =
         new Simulator(
-            new Simulator.Config(w, null, 1000, 100_000, 1, 0.55, 1, MIB, CostModel.DEFAULT));
-    SimResult none = simulator.run(Policy.Kind.AFFINITY, 0, MIB, new AtomicLong());
-    SimResult many = simulator.run(Policy.Kind.AFFINITY, 256, MIB, new AtomicLong());
+            new Simulator.Config(
+                w, null, new StepModel.Seed(0.55), 1000, 100_000, 1, MIB, CostModel.DEFAULT));
+    SimResult none =
+        simulator.run(Policy.Kind.AFFINITY, 0, MemoryModel.fixed(MIB), new AtomicLong());
+    SimResult many =
+        simulator.run(Policy.Kind.AFFINITY, 256, MemoryModel.fixed(MIB), new AtomicLong());
 
     assertThat(many.hitRate()).isGreaterThan(none.hitRate());
     assertThat(many.peakResidentBytes()).isGreaterThan(none.peakResidentBytes());
@@ -133,13 +166,14 @@ class SimulatorTest {
     for (String workload : new String[] {"uniform", "zipf", "hotspot", "phased"}) {
       Simulator shortRun = new Simulator(config(workload, 64, 10_000, 1));
       Simulator longRun = new Simulator(config(workload, 64, 1_000_000, 1));
-      shortRun.run(kind, 8, 100, new AtomicLong()); // warm up the code paths once
+      shortRun.run(
+          kind, 8, MemoryModel.fixed(100), new AtomicLong()); // warm up the code paths once
 
       long before = threads.getThreadAllocatedBytes(id);
-      shortRun.run(kind, 8, 100, new AtomicLong());
+      shortRun.run(kind, 8, MemoryModel.fixed(100), new AtomicLong());
       long shortBytes = threads.getThreadAllocatedBytes(id) - before;
       before = threads.getThreadAllocatedBytes(id);
-      longRun.run(kind, 8, 100, new AtomicLong());
+      longRun.run(kind, 8, MemoryModel.fixed(100), new AtomicLong());
       long longBytes = threads.getThreadAllocatedBytes(id) - before;
 
       // 990,000 more steps: even one byte per step would show as ~1 MB.
@@ -151,7 +185,7 @@ class SimulatorTest {
   void keepResidentZero_keepsNothingResident() {
     SimResult r =
         new Simulator(config("zipf", 20, 10_000, 1))
-            .run(Policy.Kind.AFFINITY, 5, 0, new AtomicLong());
+            .run(Policy.Kind.AFFINITY, 5, MemoryModel.fixed(0), new AtomicLong());
     assertThat(r.peakResidentBytes()).isZero();
     assertThat(r.meanResidentBytes()).isZero();
   }
@@ -160,15 +194,17 @@ class SimulatorTest {
   void sameConfig_sameResult() {
     Simulator simulator = new Simulator(config("phased", 40, 20_000, 1));
     for (Policy.Kind kind : Policy.Kind.values()) {
-      assertThat(simulator.run(kind, 4, 100, new AtomicLong()))
-          .isEqualTo(simulator.run(kind, 4, 100, new AtomicLong()));
+      assertThat(simulator.run(kind, 4, MemoryModel.fixed(100), new AtomicLong()))
+          .isEqualTo(simulator.run(kind, 4, MemoryModel.fixed(100), new AtomicLong()));
     }
   }
 
   @ParameterizedTest
   @EnumSource(Policy.Kind.class)
   void threads_shareOnePoolConsistently(Policy.Kind kind) {
-    SimResult r = new Simulator(config("zipf", 32, 40_000, 4)).run(kind, 8, 10, new AtomicLong());
+    SimResult r =
+        new Simulator(config("zipf", 32, 40_000, 4))
+            .run(kind, 8, MemoryModel.fixed(10), new AtomicLong());
 
     assertThat(r.ops()).isEqualTo(40_000);
     assertThat(r.hits() + r.coldAllocs() + r.evictions()).isEqualTo(r.allocs());

@@ -96,7 +96,8 @@ class WorkloadsTest {
     assertThatThrownBy(() -> Workloads.generated("hotspot", 5, 1, 0, 0.5, 1, 0))
         .hasMessage("--hot-keys: 0.0 (expected: 0 < x <= 1)");
     assertThatThrownBy(() -> Workloads.generated("phased", 5, 1, 0, 0, 0, 0))
-        .hasMessage("--phases: 0 (expected: >= 1)");
+        .hasMessage(
+            "--phases: 0 (expected: 1 <= N <= 3355443 with 5 keys, at most 2^24 keys x phases)");
     assertThatThrownBy(() -> new AliasTable(new double[] {0, 0}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("all zero");
