@@ -1,11 +1,11 @@
 package dev.slotpool.chicory;
 
-import static dev.slotpool.chicory.wasm.TestModules.LOADS;
-import static dev.slotpool.chicory.wasm.TestModules.OFFSETS;
-import static dev.slotpool.chicory.wasm.TestModules.PASSIVE;
-import static dev.slotpool.chicory.wasm.TestModules.STORES;
-import static dev.slotpool.chicory.wasm.TestModules.memops;
-import static dev.slotpool.chicory.wasm.TestModules.parse;
+import static com.dylibso.chicory.wasm.Parser.parse;
+import static dev.slotpool.testkit.wasm.TestModules.LOADS;
+import static dev.slotpool.testkit.wasm.TestModules.OFFSETS;
+import static dev.slotpool.testkit.wasm.TestModules.PASSIVE;
+import static dev.slotpool.testkit.wasm.TestModules.STORES;
+import static dev.slotpool.testkit.wasm.TestModules.memops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -16,8 +16,8 @@ import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.Value;
-import dev.slotpool.chicory.wasm.TestModules.Load;
-import dev.slotpool.chicory.wasm.TestModules.Store;
+import dev.slotpool.testkit.wasm.TestModules.Load;
+import dev.slotpool.testkit.wasm.TestModules.Store;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

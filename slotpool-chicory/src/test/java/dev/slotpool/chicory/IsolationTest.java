@@ -1,9 +1,9 @@
 package dev.slotpool.chicory;
 
-import static dev.slotpool.chicory.wasm.TestModules.bytes;
-import static dev.slotpool.chicory.wasm.TestModules.dataModule;
-import static dev.slotpool.chicory.wasm.TestModules.memops;
-import static dev.slotpool.chicory.wasm.TestModules.parse;
+import static com.dylibso.chicory.wasm.Parser.parse;
+import static dev.slotpool.testkit.wasm.TestModules.bytes;
+import static dev.slotpool.testkit.wasm.TestModules.dataModule;
+import static dev.slotpool.testkit.wasm.TestModules.memops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

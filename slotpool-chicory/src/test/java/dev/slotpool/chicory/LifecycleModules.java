@@ -1,14 +1,14 @@
 package dev.slotpool.chicory;
 
-import static dev.slotpool.chicory.wasm.TestModules.bytes;
-import static dev.slotpool.chicory.wasm.WasmBuilder.I32;
+import static dev.slotpool.testkit.wasm.TestModules.bytes;
+import static dev.slotpool.testkit.wasm.WasmBuilder.I32;
 
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
-import dev.slotpool.chicory.wasm.WasmBuilder;
-import dev.slotpool.chicory.wasm.WasmBuilder.Code;
+import dev.slotpool.testkit.wasm.WasmBuilder;
+import dev.slotpool.testkit.wasm.WasmBuilder.Code;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

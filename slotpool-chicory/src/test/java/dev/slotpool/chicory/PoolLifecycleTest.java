@@ -1,11 +1,11 @@
 package dev.slotpool.chicory;
 
+import static com.dylibso.chicory.wasm.Parser.parse;
 import static dev.slotpool.chicory.LifecycleModules.IMAGE;
 import static dev.slotpool.chicory.LifecycleModules.foreignByte;
 import static dev.slotpool.chicory.LifecycleModules.image;
 import static dev.slotpool.chicory.LifecycleModules.openMemfds;
-import static dev.slotpool.chicory.wasm.TestModules.memops;
-import static dev.slotpool.chicory.wasm.TestModules.parse;
+import static dev.slotpool.testkit.wasm.TestModules.memops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

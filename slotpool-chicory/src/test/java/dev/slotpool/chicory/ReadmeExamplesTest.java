@@ -1,6 +1,6 @@
 package dev.slotpool.chicory;
 
-import static dev.slotpool.chicory.wasm.TestModules.checksumModule;
+import static dev.slotpool.testkit.wasm.TestModules.checksumModule;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;

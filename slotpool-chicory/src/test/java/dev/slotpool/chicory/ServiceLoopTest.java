@@ -1,7 +1,7 @@
 package dev.slotpool.chicory;
 
-import static dev.slotpool.chicory.wasm.TestModules.checksumModule;
-import static dev.slotpool.chicory.wasm.TestModules.parse;
+import static com.dylibso.chicory.wasm.Parser.parse;
+import static dev.slotpool.testkit.wasm.TestModules.checksumModule;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.dylibso.chicory.runtime.Instance;

@@ -2,6 +2,7 @@ package dev.slotpool.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slotpool.testkit.wasm.TestModules;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,92 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchPoolsTest {
   private static final String[] QUICK = {"--warmup", "0", "--time", "0.02"};
 
-  /**
-   * A module with one memory of one page holding "hello" at 0, exporting add(i32, i32) -> i32 and
-   * load(i32) -> i32 (an 8-bit load), written out byte by byte.
-   */
-  static final byte[] MODULE = {
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00, // magic, version 1
-    0x01,
-    0x0c,
-    0x02, // type section: 2 types
-    0x60,
-    0x02,
-    0x7f,
-    0x7f,
-    0x01,
-    0x7f, // (i32, i32) -> i32
-    0x60,
-    0x01,
-    0x7f,
-    0x01,
-    0x7f, // (i32) -> i32
-    0x03,
-    0x03,
-    0x02,
-    0x00,
-    0x01, // function section: add is type 0, load type 1
-    0x05,
-    0x03,
-    0x01,
-    0x00,
-    0x01, // memory section: one memory, min 1 page
-    0x07,
-    0x0e,
-    0x02, // export section: 2 exports
-    0x03,
-    'a',
-    'd',
-    'd',
-    0x00,
-    0x00, // "add" function 0
-    0x04,
-    'l',
-    'o',
-    'a',
-    'd',
-    0x00,
-    0x01, // "load" function 1
-    0x0a,
-    0x11,
-    0x02, // code section: 2 bodies
-    0x07,
-    0x00,
-    0x20,
-    0x00,
-    0x20,
-    0x01,
-    0x6a,
-    0x0b, // local.get 0, local.get 1, i32.add
-    0x07,
-    0x00,
-    0x20,
-    0x00,
-    0x2d,
-    0x00,
-    0x00,
-    0x0b, // local.get 0, i32.load8_u 0 0
-    0x0b,
-    0x0b,
-    0x01, // data section: one segment
-    0x00,
-    0x41,
-    0x00,
-    0x0b,
-    0x05,
-    'h',
-    'e',
-    'l',
-    'l',
-    'o' // memory 0 at i32.const 0: "hello"
-  };
+  /** One page holding "hello" at 0, exporting add(i32, i32) -> i32 and load(i32) -> i32. */
+  static final byte[] MODULE = TestModules.addLoadModule();
 
   private static Path module(Path dir) throws IOException {
     Path file = dir.resolve("add.wasm");

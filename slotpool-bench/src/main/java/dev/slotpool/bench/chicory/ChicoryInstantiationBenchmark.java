@@ -5,6 +5,7 @@ import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.slotpool.chicory.PooledInstance;
 import dev.slotpool.chicory.WasmInstancePool;
+import dev.slotpool.testkit.wasm.TestModules;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -68,10 +69,10 @@ public class ChicoryInstantiationBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    byte[] wasm = BenchModules.withData(dataBytes);
+    byte[] wasm = TestModules.dataSegmentModule(dataBytes);
     module = Parser.parse(wasm);
     twin = Parser.parse(wasm);
-    noMemory = Parser.parse(BenchModules.withoutMemory());
+    noMemory = Parser.parse(TestModules.identityModule());
     // 1 MiB kept resident: the pages a request touches near the start of memory stay mapped.
     warmPool = pool(true);
     coldPool = pool(true);

@@ -295,6 +295,8 @@ public final class SnapshotState implements AutoCloseable {
    * A factory that gives the defined globals of one new instance their captured values, in the
    * order Chicory creates them; use it for one instantiation only.
    */
+  // Endive deprecates this GlobalInstance constructor, without a replacement in Chicory 1.7.5.
+  @SuppressWarnings("deprecation")
   public GlobalFactory globalFactory() {
     int[] next = {0};
     return (value, highValue, type, mutability) -> {

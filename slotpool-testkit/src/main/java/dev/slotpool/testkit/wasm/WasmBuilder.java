@@ -1,4 +1,4 @@
-package dev.slotpool.chicory.wasm;
+package dev.slotpool.testkit.wasm;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * Writes WebAssembly binary modules for tests: types, imported globals, memories, functions,
  * exports, active and passive data segments. Only what the tests need; every section is written in
- * the order the binary format requires.
+ * the order the binary format requires. Each function is exported under its name and gets its own
+ * type. Test-only: no validation beyond what the binary format's encoding needs.
  *
  * <p>Not thread-safe.
  */

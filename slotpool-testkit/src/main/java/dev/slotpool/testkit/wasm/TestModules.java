@@ -1,18 +1,22 @@
-package dev.slotpool.chicory.wasm;
+package dev.slotpool.testkit.wasm;
 
-import static dev.slotpool.chicory.wasm.WasmBuilder.F32;
-import static dev.slotpool.chicory.wasm.WasmBuilder.F64;
-import static dev.slotpool.chicory.wasm.WasmBuilder.I32;
-import static dev.slotpool.chicory.wasm.WasmBuilder.I64;
+import static dev.slotpool.testkit.wasm.WasmBuilder.F32;
+import static dev.slotpool.testkit.wasm.WasmBuilder.F64;
+import static dev.slotpool.testkit.wasm.WasmBuilder.I32;
+import static dev.slotpool.testkit.wasm.WasmBuilder.I64;
 
-import com.dylibso.chicory.wasm.Parser;
-import com.dylibso.chicory.wasm.WasmModule;
-import dev.slotpool.chicory.wasm.WasmBuilder.Code;
+import dev.slotpool.testkit.wasm.WasmBuilder.Code;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The modules the differential and isolation tests run. */
+/**
+ * The modules slotpool's tests and benchmarks run, as WebAssembly binaries: no runtime is needed to
+ * write them, so the same bytes serve every runtime's tests (parse them with the runtime's own
+ * {@code Parser.parse(byte[])}).
+ *
+ * <p>Thread-safe: every method builds a fresh array.
+ */
 public final class TestModules {
   private TestModules() {}
 
@@ -180,8 +184,46 @@ public final class TestModules {
     return b.build();
   }
 
-  public static WasmModule parse(byte[] wasm) {
-    return Parser.parse(wasm);
+  /**
+   * A module whose memory (the data plus one page, no maximum) holds {@code dataBytes} of non-zero
+   * data at offset 0 ({@code 1 + i % 251} at byte {@code i}), exporting {@code run(addr)}, the byte
+   * at {@code addr} (i32.load8_u): the instantiation benchmarks' module.
+   */
+  public static byte[] dataSegmentModule(int dataBytes) {
+    if (dataBytes < 0) {
+      throw new IllegalArgumentException("dataBytes: " + dataBytes + " (expected: >= 0)");
+    }
+    byte[] data = new byte[dataBytes];
+    for (int i = 0; i < dataBytes; i++) {
+      data[i] = (byte) (1 + i % 251);
+    }
+    return dataModule(dataBytes / 65_536 + 1, 0, data);
+  }
+
+  /**
+   * A module with no memory exporting {@code run(x) -> x}: a runtime's own setup and call alone.
+   */
+  public static byte[] identityModule() {
+    var b = new WasmBuilder();
+    b.function("run", new byte[] {I32}, new byte[] {I32}, new Code().localGet(0));
+    return b.build();
+  }
+
+  /**
+   * A module with one memory of one page holding "hello" at 0, exporting {@code add(a, b)} and
+   * {@code load(addr)} (i32.load8_u): the command-line tests' module.
+   */
+  public static byte[] addLoadModule() {
+    var b = new WasmBuilder();
+    b.memory(1, -1);
+    b.function(
+        "add",
+        new byte[] {I32, I32},
+        new byte[] {I32},
+        new Code().localGet(0).localGet(1).i32Add());
+    b.function("load", new byte[] {I32}, new byte[] {I32}, new Code().localGet(0).memOp(0x2D, 0));
+    b.activeData(0, 0, bytes("hello"));
+    return b.build();
   }
 
   public static byte[] bytes(String s) {
