@@ -10,9 +10,12 @@ import dev.slotpool.chicory.internal.PooledLinearMemory;
 import dev.slotpool.memory.MemoryImage;
 import dev.slotpool.memory.MemoryPool;
 import dev.slotpool.memory.PoolExhaustedException;
+import dev.slotpool.memory.PoolMBean;
 import dev.slotpool.memory.PoolStats;
 import dev.slotpool.memory.PooledMemory;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -57,6 +60,7 @@ import java.util.function.Consumer;
 public final class WasmInstancePool implements AutoCloseable {
   private final MemoryPool memoryPool;
   private final IdentityHashMap<WasmModule, ModulePlan> plans = new IdentityHashMap<>();
+  private volatile PoolMBean mbean; // set by the builder if it named the pool
 
   private WasmInstancePool(MemoryPool memoryPool) {
     this.memoryPool = memoryPool;
@@ -154,6 +158,10 @@ public final class WasmInstancePool implements AutoCloseable {
     for (ModulePlan plan : all) {
       plan.close();
     }
+    PoolMBean registered = mbean;
+    if (registered != null) {
+      registered.unregister();
+    }
   }
 
   private ModulePlan plan(WasmModule module) {
@@ -233,8 +241,19 @@ public final class WasmInstancePool implements AutoCloseable {
    */
   public static final class Builder {
     private final MemoryPool.Builder memory = MemoryPool.builder();
+    private String jmxName;
 
     private Builder() {}
+
+    /**
+     * Registers the pool's statistics as a JMX MBean named {@code
+     * dev.slotpool:type=WasmInstancePool,name=NAME} in the platform MBean server (default: none).
+     * {@link WasmInstancePool#close()} unregisters it; {@link PoolMBean} lists its attributes.
+     */
+    public Builder jmxName(String name) {
+      this.jmxName = Objects.requireNonNull(name, "name");
+      return this;
+    }
 
     /** The number of slots: the most memories in use at once. */
     public Builder slots(int slots) {
@@ -298,7 +317,28 @@ public final class WasmInstancePool implements AutoCloseable {
      * @throws dev.slotpool.memory.NativeMemoryException if the reservation fails
      */
     public WasmInstancePool build() {
-      return new WasmInstancePool(memory.build());
+      if (jmxName != null) {
+        PoolMBean.objectName(TYPE, jmxName); // a malformed name fails before reserving
+      }
+      var pool = new WasmInstancePool(memory.build());
+      if (jmxName != null) {
+        MemoryPool m = pool.memoryPool;
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("MaxMemoryBytes", m.maxMemoryBytes());
+        settings.put("GuardBytes", m.guardBytes());
+        settings.put("KeepResidentBytes", m.keepResidentBytes());
+        settings.put("ThreadConfined", m.threadConfined());
+        settings.put("UsesPagemapScan", m.usesPagemapScan());
+        try {
+          pool.mbean = PoolMBean.register(TYPE, jmxName, m::stats, settings);
+        } catch (RuntimeException e) {
+          pool.close(); // a duplicate name leaves nothing mapped
+          throw e;
+        }
+      }
+      return pool;
     }
+
+    private static final String TYPE = "WasmInstancePool";
   }
 }
