@@ -5,6 +5,7 @@
 module dev.slotpool.memory {
   requires transitive dev.slotpool.index;
   requires jdk.jfr;
+  requires transitive java.management; // PoolMBean (JMX): its objectName() is an ObjectName
 
   exports dev.slotpool.memory;
 }

@@ -10,9 +10,12 @@ import dev.slotpool.chicory.internal.ModulePlan;
 import dev.slotpool.chicory.internal.PooledLinearMemory;
 import dev.slotpool.memory.MemoryPool;
 import dev.slotpool.memory.PoolExhaustedException;
+import dev.slotpool.memory.PoolMBean;
 import dev.slotpool.memory.PoolStats;
 import dev.slotpool.memory.PooledMemory;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,9 +32,10 @@ import java.util.function.Consumer;
  * where <b>modules are compared by identity</b> of the parsed {@link WasmModule}: parse a module
  * once and instantiate that object for every request; two parses of the same bytes share nothing.
  * The data segments of each memory whose offsets are constants are turned into a copy-on-write
- * {@link MemoryImage} the first time the module is instantiated; segments placed by imported
- * globals are copied at each instantiation, after the image. Call {@link #purge(WasmModule)} when a
- * module is unloaded: it releases the module's images and frees the warm slots it held.
+ * {@link dev.slotpool.memory.MemoryImage} the first time the module is instantiated; segments
+ * placed by imported globals are copied at each instantiation, after the image. Call {@link
+ * #purge(WasmModule)} when a module is unloaded: it releases the module's images and frees the warm
+ * slots it held.
  *
  * <p>Differences from Chicory's default memory: {@code memory.grow} also fails (returns -1) past
  * the pool's {@code maxMemoryBytes}, a module whose initial memory exceeds it cannot be
@@ -72,6 +76,8 @@ public final class WasmInstancePool implements AutoCloseable {
 
   /** The live plans; guarded by itself, as is {@code closed}'s write. */
   private final IdentityHashMap<WasmModule, ModulePlan> plans = new IdentityHashMap<>();
+
+  private volatile PoolMBean mbean; // set by the builder if it named the pool
 
   private final Set<WasmSnapshot> snapshots = ConcurrentHashMap.newKeySet();
   private final LongAdder snapshotsTaken = new LongAdder();
@@ -295,6 +301,10 @@ public final class WasmInstancePool implements AutoCloseable {
       snapshot.closeImages();
     }
     memoryPool.close();
+    PoolMBean registered = mbean;
+    if (registered != null) {
+      registered.unregister();
+    }
   }
 
   @Override
@@ -403,8 +413,19 @@ public final class WasmInstancePool implements AutoCloseable {
    */
   public static final class Builder {
     private final MemoryPool.Builder memory = MemoryPool.builder();
+    private String jmxName;
 
     private Builder() {}
+
+    /**
+     * Registers the pool's statistics as a JMX MBean named {@code
+     * dev.slotpool:type=WasmInstancePool,name=NAME} in the platform MBean server (default: none).
+     * {@link WasmInstancePool#close()} unregisters it; {@link PoolMBean} lists its attributes.
+     */
+    public Builder jmxName(String name) {
+      this.jmxName = Objects.requireNonNull(name, "name");
+      return this;
+    }
 
     /** The number of slots: the most memories in use at once. */
     public Builder slots(int slots) {
@@ -470,7 +491,28 @@ public final class WasmInstancePool implements AutoCloseable {
      * @throws dev.slotpool.memory.NativeMemoryException if the reservation fails
      */
     public WasmInstancePool build() {
-      return new WasmInstancePool(memory.build());
+      if (jmxName != null) {
+        PoolMBean.objectName(TYPE, jmxName); // a malformed name fails before reserving
+      }
+      var pool = new WasmInstancePool(memory.build());
+      if (jmxName != null) {
+        MemoryPool m = pool.memoryPool;
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("MaxMemoryBytes", m.maxMemoryBytes());
+        settings.put("GuardBytes", m.guardBytes());
+        settings.put("KeepResidentBytes", m.keepResidentBytes());
+        settings.put("ThreadConfined", m.threadConfined());
+        settings.put("UsesPagemapScan", m.usesPagemapScan());
+        try {
+          pool.mbean = PoolMBean.register(TYPE, jmxName, m::stats, settings);
+        } catch (RuntimeException e) {
+          pool.close(); // a duplicate name leaves nothing mapped
+          throw e;
+        }
+      }
+      return pool;
     }
+
+    private static final String TYPE = "WasmInstancePool";
   }
 }

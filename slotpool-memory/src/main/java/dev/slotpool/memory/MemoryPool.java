@@ -16,7 +16,9 @@ import dev.slotpool.memory.internal.Smaps;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -121,6 +123,7 @@ public final class MemoryPool implements AutoCloseable {
   private final ResidentBudget budget;
   private final ResidentBudget.Decommitter decommitter = this::decommitWarm;
   private final Cleaner.Cleanable cleanable;
+  private final PoolMBean mbean; // null unless the builder named the pool
   private final AffinityIndexAllocator<Object> allocator;
   private final SlotTable table;
   private final SlotReturns returns;
@@ -153,6 +156,26 @@ public final class MemoryPool implements AutoCloseable {
     this.returns = new SlotReturns(allocator, memory, budget, decommitBatchSize);
     this.cleanable = Mapping.CLEANER.register(this, memory.reservation());
     this.lifecycle = new Lifecycle(this, this::terminate);
+    try {
+      this.mbean =
+          b.jmxName == null
+              ? null
+              : PoolMBean.register("MemoryPool", b.jmxName, this::stats, settings());
+    } catch (RuntimeException e) {
+      cleanable.clean(); // a duplicate name leaves nothing mapped
+      throw e;
+    }
+  }
+
+  /** The fixed settings a JMX client sees beside the statistics. */
+  Map<String, Object> settings() {
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("MaxMemoryBytes", maxMemoryBytes);
+    settings.put("GuardBytes", guardBytes);
+    settings.put("KeepResidentBytes", keepResidentBytes);
+    settings.put("ThreadConfined", threadConfined);
+    settings.put("UsesPagemapScan", pagemapScan);
+    return settings;
   }
 
   /** Starts configuring a pool. */
@@ -389,6 +412,9 @@ public final class MemoryPool implements AutoCloseable {
   @Override
   public void close() {
     lifecycle.close(returns::signalAll, this::invalidateLeases);
+    if (mbean != null) {
+      mbean.unregister();
+    }
   }
 
   /**
@@ -688,8 +714,20 @@ public final class MemoryPool implements AutoCloseable {
     boolean pagemapScan = true;
     boolean threadConfined = true;
     boolean recordAllocationSites;
+    String jmxName;
 
     Builder() {}
+
+    /**
+     * Registers the pool's statistics as a JMX MBean named {@code
+     * dev.slotpool:type=MemoryPool,name=NAME} in the platform MBean server (default: none, nothing
+     * is registered). {@link MemoryPool#close()} unregisters it. See {@link PoolMBean} for its
+     * attributes.
+     */
+    public Builder jmxName(String name) {
+      this.jmxName = Objects.requireNonNull(name, "name");
+      return this;
+    }
 
     /** The number of slots (default 16). */
     public Builder slots(int slots) {
@@ -882,6 +920,9 @@ public final class MemoryPool implements AutoCloseable {
                 + " * "
                 + stride
                 + " overflows a long (expected: a reservation that fits the address space)");
+      }
+      if (jmxName != null) {
+        PoolMBean.objectName("MemoryPool", jmxName); // a malformed name fails before reserving
       }
       return new MemoryPool(this);
     }

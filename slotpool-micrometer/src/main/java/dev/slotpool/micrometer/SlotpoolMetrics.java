@@ -1,0 +1,227 @@
+package dev.slotpool.micrometer;
+
+import dev.slotpool.chicory.WasmInstancePool;
+import dev.slotpool.memory.MemoryPool;
+import dev.slotpool.memory.PoolStats;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.BaseUnits;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
+
+/**
+ * Binds a {@link MemoryPool}'s or a {@link WasmInstancePool}'s statistics to a Micrometer {@link
+ * MeterRegistry}: gauges for the slots in use, the unused warm slots and the bytes they keep
+ * resident, and function counters for allocations by outcome, affinity misses, image mappings and
+ * decommits. Every meter carries the tags {@code pool} (the name given here) and {@code type}
+ * ({@code MemoryPool} or {@code WasmInstancePool}); the names are listed in this module's README.
+ *
+ * <pre>{@code
+ * new SlotpoolMetrics(pool, "checkout").bindTo(registry);
+ * }</pre>
+ *
+ * <p>The meters read {@link MemoryPool#stats()} when the registry polls them, so binding costs the
+ * pool nothing on its allocation path. They hold the pool weakly, as Micrometer's function meters
+ * do: a pool that is garbage collected reports {@code NaN}; a closed pool keeps its last values.
+ *
+ * <p>Thread-safe: {@link #bindTo} may be called for several registries.
+ */
+public final class SlotpoolMetrics implements MeterBinder {
+  /*
+   * Implementation notes.
+   *
+   * Each meter is one line in bindTo: a name, a description, a PoolStats accessor and its tags.
+   * The state object handed to Micrometer is the pool itself (held weakly by the registry), never
+   * a wrapper, which nothing else would keep reachable.
+   */
+
+  private final Object pool;
+  private final Function<Object, PoolStats> stats;
+  private final Tags tags;
+
+  /**
+   * Meters for {@code pool}, tagged {@code pool=name}, {@code type=MemoryPool} and {@code tags}.
+   */
+  public SlotpoolMetrics(MemoryPool pool, String name, Iterable<Tag> tags) {
+    this(pool, p -> ((MemoryPool) p).stats(), "MemoryPool", name, tags);
+  }
+
+  /** Meters for {@code pool}, tagged {@code pool=name} and {@code type=MemoryPool}. */
+  public SlotpoolMetrics(MemoryPool pool, String name) {
+    this(pool, name, Tags.empty());
+  }
+
+  /**
+   * Meters for {@code pool}, tagged {@code pool=name}, {@code type=WasmInstancePool} and {@code
+   * tags}.
+   */
+  public SlotpoolMetrics(WasmInstancePool pool, String name, Iterable<Tag> tags) {
+    this(pool, p -> ((WasmInstancePool) p).stats(), "WasmInstancePool", name, tags);
+  }
+
+  /** Meters for {@code pool}, tagged {@code pool=name} and {@code type=WasmInstancePool}. */
+  public SlotpoolMetrics(WasmInstancePool pool, String name) {
+    this(pool, name, Tags.empty());
+  }
+
+  private SlotpoolMetrics(
+      Object pool,
+      Function<Object, PoolStats> stats,
+      String type,
+      String name,
+      Iterable<Tag> tags) {
+    this.pool = Objects.requireNonNull(pool, "pool");
+    this.stats = stats;
+    Objects.requireNonNull(name, "name");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("name: \"" + name + "\" (expected: a non-blank name)");
+    }
+    this.tags = Tags.of(Objects.requireNonNull(tags, "tags")).and("pool", name).and("type", type);
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    Objects.requireNonNull(registry, "registry");
+    gauge(registry, "slotpool.slots.max", "slots", "The pool's capacity", PoolStats::slots);
+    gauge(registry, "slotpool.slots.in.use", "slots", "Slots leased out now", PoolStats::inUse);
+    gauge(
+        registry,
+        "slotpool.slots.unused.warm",
+        "slots",
+        "Slots used before, reset, and waiting for reuse",
+        PoolStats::unusedWarmSlots);
+    gauge(
+        registry,
+        "slotpool.slots.pending.decommit",
+        "slots",
+        "Released slots whose decommit is still queued",
+        PoolStats::pendingDecommits);
+    gauge(
+        registry,
+        "slotpool.resident",
+        BaseUnits.BYTES,
+        "Bytes the unused warm slots keep resident",
+        PoolStats::residentBytes);
+
+    counter(
+        registry,
+        "slotpool.allocations",
+        "Allocations that took a warm slot last used for the same key",
+        PoolStats::affinityHits,
+        "outcome",
+        "hit");
+    counter(
+        registry,
+        "slotpool.allocations",
+        "Allocations that took a never-used slot",
+        PoolStats::coldAllocations,
+        "outcome",
+        "cold");
+    counter(
+        registry,
+        "slotpool.allocations",
+        "Allocations that took a warm slot of another key",
+        PoolStats::evictions,
+        "outcome",
+        "eviction");
+    counter(
+        registry,
+        "slotpool.allocations",
+        "Allocation attempts that found no free slot",
+        PoolStats::failedAllocations,
+        "outcome",
+        "failure");
+    counter(
+        registry,
+        "slotpool.affinity.misses",
+        "Allocations with a key that found no warm slot for it",
+        PoolStats::affinityMisses);
+    counter(
+        registry,
+        "slotpool.image.mappings",
+        "Memory images mapped copy-on-write into a slot",
+        PoolStats::imageMappings);
+    counter(
+        registry,
+        "slotpool.decommits",
+        "Slot resets that dropped pages with madvise(MADV_DONTNEED)",
+        PoolStats::decommits);
+    counter(
+        registry,
+        "slotpool.decommit.batches",
+        "Decommit batches flushed",
+        PoolStats::decommitBatches);
+    gauge(
+        registry,
+        "slotpool.resident.budget",
+        BaseUnits.BYTES,
+        "The most bytes the unused warm slots may keep resident together",
+        PoolStats::residentBudgetBytes);
+    counter(
+        registry,
+        "slotpool.reset",
+        "Bytes that resets restored by copying them back from an image",
+        PoolStats::copiedBytes,
+        "kind",
+        "copy");
+    counter(
+        registry,
+        "slotpool.reset",
+        "Bytes that resets restored by zero-filling them",
+        PoolStats::zeroedBytes,
+        "kind",
+        "zero");
+    counter(
+        registry,
+        "slotpool.reset",
+        "Bytes that resets dropped with madvise(MADV_DONTNEED)",
+        PoolStats::decommitBytes,
+        "kind",
+        "decommit");
+    counter(
+        registry,
+        "slotpool.budget.decommits",
+        "Warm slots decommitted whole because a release would have exceeded the resident budget",
+        PoolStats::budgetDecommits);
+    counter(
+        registry,
+        "slotpool.leases.leaked",
+        "Leases that became unreachable unclosed and were reclaimed",
+        PoolStats::leakedLeases);
+  }
+
+  private void gauge(
+      MeterRegistry registry,
+      String name,
+      String unit,
+      String description,
+      ToLongFunction<PoolStats> value) {
+    Gauge.builder(name, pool, p -> value.applyAsLong(stats.apply(p)))
+        .description(description)
+        .baseUnit(unit)
+        .tags(tags)
+        .register(registry);
+  }
+
+  private void counter(
+      MeterRegistry registry,
+      String name,
+      String description,
+      ToLongFunction<PoolStats> value,
+      String... extraTags) {
+    FunctionCounter.builder(name, pool, p -> value.applyAsLong(stats.apply(p)))
+        .description(description)
+        .tags(tags.and(extraTags))
+        .register(registry);
+  }
+
+  @Override
+  public String toString() {
+    return "SlotpoolMetrics" + tags;
+  }
+}

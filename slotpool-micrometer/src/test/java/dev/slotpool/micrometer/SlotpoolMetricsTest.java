@@ -1,0 +1,144 @@
+package dev.slotpool.micrometer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import dev.slotpool.chicory.WasmInstancePool;
+import dev.slotpool.memory.MemoryPool;
+import dev.slotpool.memory.PoolExhaustedException;
+import dev.slotpool.memory.PooledMemory;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+class SlotpoolMetricsTest {
+  private static final long PAGE = MemoryPool.pageSize();
+
+  /** One memory page with "Hi" at offset 0: a module with a data segment to image. */
+  private static final byte[] HI_MODULE = {
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00, // magic, version 1
+    0x05,
+    0x03,
+    0x01,
+    0x00,
+    0x01, // memory section: one memory, min 1 page
+    0x0b,
+    0x08,
+    0x01,
+    0x00,
+    0x41,
+    0x00,
+    0x0b,
+    0x02,
+    0x48,
+    0x69 // data: "Hi" at i32.const 0
+  };
+
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+  private double gauge(String name) {
+    return registry.get(name).tag("pool", "p").gauge().value();
+  }
+
+  private double counter(String name, String... tags) {
+    return registry.get(name).tag("pool", "p").tags(tags).functionCounter().count();
+  }
+
+  @Test
+  void memoryPool_metersFollowStats() {
+    try (MemoryPool pool =
+        MemoryPool.builder().slots(2).maxMemoryBytes(4 * PAGE).keepResidentBytes(PAGE).build()) {
+      new SlotpoolMetrics(pool, "p", Tags.of("app", "test")).bindTo(registry);
+
+      pool.allocate("a", null, PAGE).close(); // cold
+      pool.allocate("a", null, PAGE).close(); // hit
+      PooledMemory b = pool.allocate("b", null, PAGE); // miss, cold: both slots now used
+      PooledMemory c = pool.allocate("c", null, PAGE); // miss, evicts a's warm slot
+      assertThatThrownBy(() -> pool.allocate("d", null, PAGE))
+          .isInstanceOf(PoolExhaustedException.class);
+
+      assertThat(gauge("slotpool.slots.max")).isEqualTo(2);
+      assertThat(gauge("slotpool.slots.in.use")).isEqualTo(2);
+      assertThat(gauge("slotpool.slots.unused.warm")).isZero();
+      assertThat(counter("slotpool.allocations", "outcome", "hit")).isEqualTo(1);
+      assertThat(counter("slotpool.allocations", "outcome", "cold")).isEqualTo(2);
+      assertThat(counter("slotpool.allocations", "outcome", "eviction")).isEqualTo(1);
+      assertThat(counter("slotpool.allocations", "outcome", "failure")).isEqualTo(1);
+      assertThat(counter("slotpool.affinity.misses"))
+          .isEqualTo(pool.stats().affinityMisses())
+          .isEqualTo(4); // a's first allocation, b, c, and d's failed one
+
+      b.close();
+      c.close();
+      assertThat(gauge("slotpool.slots.in.use")).isZero();
+      assertThat(gauge("slotpool.slots.unused.warm")).isEqualTo(2);
+      assertThat(gauge("slotpool.resident")).isEqualTo(pool.stats().residentBytes());
+      assertThat(counter("slotpool.decommits")).isEqualTo(pool.stats().decommits());
+      assertThat(registry.get("slotpool.resident").gauge().getId().getBaseUnit())
+          .isEqualTo("bytes");
+      assertThat(registry.get("slotpool.slots.in.use").tag("app", "test").gauge().getId())
+          .satisfies(id -> assertThat(id.getTag("type")).isEqualTo("MemoryPool"));
+    }
+    // A closed pool keeps reporting its last values instead of failing the registry's poll.
+    assertThat(gauge("slotpool.slots.in.use")).isZero();
+    assertThat(counter("slotpool.allocations", "outcome", "hit")).isEqualTo(1);
+  }
+
+  @Test
+  void wasmInstancePool_countsImageMappingsAndHits() {
+    WasmModule module = Parser.parse(HI_MODULE);
+    try (WasmInstancePool pool =
+        WasmInstancePool.builder().slots(2).maxMemoryBytes(16 * 65536).build()) {
+      new SlotpoolMetrics(pool, "p").bindTo(registry);
+      for (int i = 0; i < 3; i++) {
+        pool.instantiate(module).close();
+      }
+      assertThat(registry.get("slotpool.slots.max").tag("type", "WasmInstancePool").gauge().value())
+          .isEqualTo(2);
+      assertThat(counter("slotpool.allocations", "outcome", "cold")).isEqualTo(1);
+      assertThat(counter("slotpool.allocations", "outcome", "hit")).isEqualTo(2);
+      assertThat(counter("slotpool.image.mappings")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void adaptiveResets_budgetAndResetBytes_followStats() {
+    try (MemoryPool pool =
+        MemoryPool.builder().slots(2).maxMemoryBytes(4 * PAGE).residentBudgetBytes(PAGE).build()) {
+      new SlotpoolMetrics(pool, "p").bindTo(registry);
+      try (PooledMemory lease = pool.allocate("a", null, 2 * PAGE)) {
+        lease.segment().fill((byte) 7); // two written pages: one is zeroed, one is over budget
+      }
+      var stats = pool.stats();
+      assertThat(gauge("slotpool.resident.budget")).isEqualTo(PAGE);
+      assertThat(counter("slotpool.reset", "kind", "zero"))
+          .isEqualTo(stats.zeroedBytes())
+          .isPositive();
+      assertThat(counter("slotpool.reset", "kind", "copy")).isEqualTo(stats.copiedBytes());
+      assertThat(counter("slotpool.reset", "kind", "decommit")).isEqualTo(stats.decommitBytes());
+      assertThat(gauge("slotpool.resident"))
+          .isEqualTo(stats.residentBytes())
+          .isLessThanOrEqualTo(PAGE);
+      assertThat(counter("slotpool.leases.leaked")).isZero();
+      assertThat(counter("slotpool.budget.decommits")).isEqualTo(stats.budgetDecommits());
+    }
+  }
+
+  @Test
+  void blankName_isRejected() {
+    try (MemoryPool pool = MemoryPool.builder().slots(1).maxMemoryBytes(PAGE).build()) {
+      assertThatThrownBy(() -> new SlotpoolMetrics(pool, " "))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("name: \" \" (expected: a non-blank name)");
+    }
+  }
+}
