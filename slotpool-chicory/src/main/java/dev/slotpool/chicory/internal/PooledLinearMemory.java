@@ -14,6 +14,7 @@ import com.dylibso.chicory.wasm.types.PassiveDataSegment;
 import dev.slotpool.memory.PooledMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.function.Function;
@@ -55,11 +56,24 @@ import java.util.function.Function;
  *          out of this class throws on access.
  *
  * Revocation (confined pools). revoke() runs on another thread: it sets the volatile `revoked` and
- * then swaps the volatile `seg` for NULL, so the owner's next access fails its bounds check and
- * lands in the slow path, which sees `revoked` and has the instance released on the owner thread.
- * The owner re-checks `revoked` after every write of `seg` (goLive, grow); with both fields
- * volatile, either it sees the flag or the revoking thread's NULL lands after its write. `seg` is
- * volatile so that a compiled loop cannot keep a stale copy of it; on x86 the read is a plain load.
+ * then stores NULL into `seg`, so the owner's next access that reads the new value fails its bounds
+ * check and lands in the slow path, which sees `revoked` and has the instance released on the
+ * owner thread. The owner re-checks `revoked` after every write of `seg` (goLive, grow); both
+ * sides write `seg` with volatile stores (SEG), so either the owner sees the flag or the revoking
+ * thread's NULL lands after its write.
+ *
+ * seg` is READ plainly, on purpose: a volatile read on every load and store keeps the JIT from
+ * keeping the segment (and its bounds and scope checks) in registers across a compiled Wasm
+ * function, and made execution on pooled memory 1.6x to several times slower than on
+ * ByteArrayMemory (the work of c-sha256, see docs/BENCHMARKS.md). A plain read is safe because
+ * revocation is a stop signal, not the isolation barrier: the slot is reset only after the owner
+ * thread itself closes the lease (a confined arena cannot be closed elsewhere), so however long
+ * a compiled loop keeps a stale copy of `seg`, it only reaches its own, unreleased slot. The
+ * loop does not keep it for long either: revoke() interrupts the owner after the NULL store, and
+ * Chicory's interruption check is a volatile read of the thread's interrupt state, after which
+ * the owner's next read of `seg` sees NULL. In a shared pool the lease's shared arena is closed
+ * on release, and the JVM's handshake makes every access through a stale copy fail, whatever the
+ * thread cached.
  *
  * Invariant: seg != NULL implies state == LIVE and !revoked (up to the race above), and then seg
  * == slot, the lease's current segment.
@@ -84,6 +98,18 @@ public final class PooledLinearMemory implements Memory {
   private static final ValueLayout.OfDouble DOUBLE =
       ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+  private static final VarHandle SEG;
+
+  static {
+    try {
+      SEG =
+          MethodHandles.lookup()
+              .findVarHandle(PooledLinearMemory.class, "seg", MemorySegment.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private static final int FRESH = 0;
   private static final int LIVE = 1;
   private static final int CLOSED = 2;
@@ -94,7 +120,7 @@ public final class PooledLinearMemory implements Memory {
   private final boolean imageMapped;
   private final InstanceMemories instance;
 
-  private volatile MemorySegment seg = MemorySegment.NULL;
+  private MemorySegment seg = MemorySegment.NULL; // read plainly, written through SEG
   private volatile boolean revoked;
   private MemorySegment slot;
   private int pages;
@@ -137,7 +163,7 @@ public final class PooledLinearMemory implements Memory {
     }
     lease.close();
     state = CLOSED;
-    seg = MemorySegment.NULL;
+    SEG.setVolatile(this, MemorySegment.NULL);
     slot = MemorySegment.NULL;
     dataSegments = null;
   }
@@ -148,7 +174,7 @@ public final class PooledLinearMemory implements Memory {
    */
   void revoke() {
     revoked = true;
-    seg = MemorySegment.NULL;
+    SEG.setVolatile(this, MemorySegment.NULL);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -177,9 +203,9 @@ public final class PooledLinearMemory implements Memory {
       MemorySegment grown = lease.grow(newBytes);
       slot = grown;
       if (state == LIVE) {
-        seg = grown;
+        SEG.setVolatile(this, grown);
         if (revoked) {
-          seg = MemorySegment.NULL;
+          SEG.setVolatile(this, MemorySegment.NULL);
         }
       }
       pages = numPages;
@@ -525,9 +551,9 @@ public final class PooledLinearMemory implements Memory {
 
   private MemorySegment goLive() {
     state = LIVE;
-    seg = slot;
+    SEG.setVolatile(this, slot);
     if (revoked) {
-      seg = MemorySegment.NULL;
+      SEG.setVolatile(this, MemorySegment.NULL);
     }
     return slot;
   }
