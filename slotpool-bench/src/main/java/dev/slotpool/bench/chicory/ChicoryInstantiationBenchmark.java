@@ -34,14 +34,16 @@ import org.openjdk.jmh.annotations.Warmup;
  *       that held the other module (and the release before it resets the pages touched);
  *   <li>{@code pooledWarm}: the same module every time: a warm affinity hit that maps nothing and
  *       copies nothing;
+ *   <li>{@code pooledDefault}: as {@code pooledWarm} on {@code WasmInstancePool.builder().build()},
+ *       no options: what a new user gets;
  *   <li>{@code pooledWarmShared}: as {@code pooledWarm} in a pool that is not thread-confined,
  *       whose every release closes a shared arena (a JVM-wide thread handshake);
  *   <li>{@code chicorySetupOnly}: the same export in a module with no memory, instantiated by
  *       Chicory: the part of every variant that is Chicory's own instance setup and call.
  * </ul>
  *
- * <p>Pools have one slot, keep 1 MiB resident and, but for {@code pooledWarmShared}, are
- * thread-confined: the settings for one instance per request.
+ * <p>Pools but the default one have one slot, keep 1 MiB resident and, but for {@code
+ * pooledWarmShared}, are thread-confined: the settings for one instance per request.
  *
  * <p>Run: {@code java -jar slotpool-bench/target/benchmarks.jar ChicoryInstantiationBenchmark}
  * (quick look: add {@code -f 1 -wi 2 -i 3 -w 1s -r 1s}; allocation: {@code -prof gc}).
@@ -65,6 +67,7 @@ public class ChicoryInstantiationBenchmark {
   private WasmInstancePool warmPool;
   private WasmInstancePool coldPool;
   private WasmInstancePool sharedPool;
+  private WasmInstancePool defaultPool;
   private boolean flip;
 
   @Setup(Level.Trial)
@@ -77,6 +80,7 @@ public class ChicoryInstantiationBenchmark {
     warmPool = pool(true);
     coldPool = pool(true);
     sharedPool = pool(false);
+    defaultPool = WasmInstancePool.builder().build();
   }
 
   private static WasmInstancePool pool(boolean threadConfined) {
@@ -93,6 +97,7 @@ public class ChicoryInstantiationBenchmark {
     warmPool.close();
     coldPool.close();
     sharedPool.close();
+    defaultPool.close();
   }
 
   @Benchmark
@@ -112,6 +117,13 @@ public class ChicoryInstantiationBenchmark {
   @Benchmark
   public long pooledWarm() {
     try (PooledInstance pooled = warmPool.instantiate(module)) {
+      return pooled.instance().export("run").apply(ADDRESS)[0];
+    }
+  }
+
+  @Benchmark
+  public long pooledDefault() {
+    try (PooledInstance pooled = defaultPool.instantiate(module)) {
       return pooled.instance().export("run").apply(ADDRESS)[0];
     }
   }

@@ -4,6 +4,7 @@ import dev.slotpool.memory.MemoryImage;
 import dev.slotpool.memory.MemoryPool;
 import dev.slotpool.memory.PoolStats;
 import dev.slotpool.memory.PooledMemory;
+import dev.slotpool.memory.ResidentMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
@@ -66,21 +67,50 @@ public final class ResidentMemoryCheck {
    */
   public static Result run(
       int slots, int keys, int cycles, long keepResidentBytes, boolean pagemapScan) {
+    return run(slots, keys, cycles, () -> pool(slots, keepResidentBytes, pagemapScan));
+  }
+
+  /**
+   * As {@link #run(int, int, int, long, boolean)} with the default, adaptive reset (every written
+   * page restored and kept) bounded by {@code residentBudgetBytes}; the result's bound is the
+   * budget plus the slots in use.
+   */
+  public static Result runAdaptive(
+      int slots, int keys, int cycles, long residentBudgetBytes, boolean pagemapScan) {
+    return run(
+        slots,
+        keys,
+        cycles,
+        () ->
+            MemoryPool.builder()
+                .slots(slots)
+                .maxMemoryBytes(MAX)
+                .residentBudgetBytes(residentBudgetBytes)
+                .usePagemapScan(pagemapScan)
+                .build());
+  }
+
+  private static Result run(
+      int slots, int keys, int cycles, java.util.function.Supplier<MemoryPool> pools) {
     byte[] bytes = new byte[256 << 10];
     new SplittableRandom(1).nextBytes(bytes);
     try (MemoryImage image = MemoryImage.of(bytes)) {
       // Warm up the JIT on a pool of its own, then measure a fresh pool from nothing.
-      try (MemoryPool warmUp = pool(slots, keepResidentBytes, pagemapScan)) {
+      try (MemoryPool warmUp = pools.get()) {
         cycles(warmUp, image, keys, new SplittableRandom(3), 2_000);
       }
       long before = processResidentBytes();
-      try (MemoryPool pool = pool(slots, keepResidentBytes, pagemapScan)) {
+      try (MemoryPool pool = pools.get()) {
         long start = System.nanoTime();
         cycles(pool, image, keys, new SplittableRandom(7), cycles);
         long elapsed = System.nanoTime() - start;
         long growth = processResidentBytes() - before;
         PoolStats stats = pool.stats();
-        long bound = stats.unusedWarmSlots() * pool.keepResidentBytes() + stats.inUse() * MAX;
+        long bound =
+            (pool.residentMode() == ResidentMode.ADAPTIVE
+                    ? pool.residentBudgetBytes()
+                    : stats.unusedWarmSlots() * pool.keepResidentBytes())
+                + stats.inUse() * MAX;
         return new Result(
             pool.usesPagemapScan(),
             cycles,
@@ -131,23 +161,33 @@ public final class ResidentMemoryCheck {
     }
   }
 
-  /** Prints one line per reset path. */
+  /**
+   * Prints one line per reset path: the fixed mode (64 KiB kept per slot, 100 keys), then the
+   * default adaptive mode under an 8 MiB budget (50 keys).
+   */
   public static void main(String[] args) {
     for (boolean scan : new boolean[] {true, false}) {
-      Result r = run(32, 100, 10_000, 64 << 10, scan);
-      System.out.printf(
-          "pagemapScan=%-5s cycles=%d rssGrowth=%d KiB bound=%d KiB poolRss=%d KiB"
-              + " stats.residentBytes=%d KiB warm=%d inUse=%d decommits=%d %.1f us/cycle%n",
-          r.pagemapScan(),
-          r.cycles(),
-          r.rssGrowthBytes() >> 10,
-          r.boundBytes() >> 10,
-          r.poolRssBytes() >> 10,
-          r.stats().residentBytes() >> 10,
-          r.stats().unusedWarmSlots(),
-          r.stats().inUse(),
-          r.stats().decommits(),
-          r.nanosPerCycle() / 1000);
+      print("fixed   ", run(32, 100, 10_000, 64 << 10, scan));
     }
+    for (boolean scan : new boolean[] {true, false}) {
+      print("adaptive", runAdaptive(32, 50, 10_000, 8L << 20, scan));
+    }
+  }
+
+  private static void print(String mode, Result r) {
+    System.out.printf(
+        "%s pagemapScan=%-5s cycles=%d rssGrowth=%d KiB bound=%d KiB poolRss=%d KiB"
+            + " stats.residentBytes=%d KiB warm=%d inUse=%d decommits=%d %.1f us/cycle%n",
+        mode,
+        r.pagemapScan(),
+        r.cycles(),
+        r.rssGrowthBytes() >> 10,
+        r.boundBytes() >> 10,
+        r.poolRssBytes() >> 10,
+        r.stats().residentBytes() >> 10,
+        r.stats().unusedWarmSlots(),
+        r.stats().inUse(),
+        r.stats().decommits() + r.stats().budgetDecommits(),
+        r.nanosPerCycle() / 1000);
   }
 }
