@@ -63,6 +63,18 @@ final class LifecycleModules {
     return Parser.parse(b.build());
   }
 
+  /** {@code pages} pages and no data segment (no image); {@code scribble} as in {@link #image}. */
+  static WasmModule plain(int pages) {
+    var b = new WasmBuilder();
+    b.memory(pages, -1).exportMemory("memory");
+    b.function(
+        "scribble",
+        new byte[] {I32, I32},
+        new byte[0],
+        new Code().localGet(0).i32Const(0xEE).localGet(1).memoryFill());
+    return Parser.parse(b.build());
+  }
+
   /** A module whose start function writes a marker at 0 and then traps. */
   static WasmModule trappingStart() {
     var b = new WasmBuilder();
