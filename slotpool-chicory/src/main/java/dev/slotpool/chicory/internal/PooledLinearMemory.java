@@ -583,7 +583,13 @@ public final class PooledLinearMemory implements Memory {
 
   private void wipeImage() {
     if (imageMapped) {
-      slot.asSlice(0, plan.imageExtent()).fill((byte) 0);
+      MemorySegment s = slot;
+      boolean interrupted = Thread.currentThread().isInterrupted();
+      try {
+        s.asSlice(0, plan.imageExtent()).fill((byte) 0);
+      } catch (IllegalStateException e) {
+        throw closedDuring(s, e, interrupted); // the pool closed a shared lease under the wipe
+      }
     }
   }
 
