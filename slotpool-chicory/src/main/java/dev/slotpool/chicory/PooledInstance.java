@@ -25,7 +25,11 @@ import dev.slotpool.chicory.internal.PooledLinearMemory;
  * closes it. If the owner never comes back and drops the instance, the pool's leak detection
  * reclaims the slot once the instance is unreachable. Until then the slot stays leased: a revoked
  * instance can never reach the slot's next user. In a shared pool ({@code threadConfined(false)})
- * {@code close()} from any thread releases at once; a running call then fails at its next access.
+ * {@code close()} from any thread releases at once; a running call then fails at its next access
+ * with {@link IllegalStateException}. Closing a shared arena under a running access makes the JVM
+ * interrupt the accessing thread as well; the pool clears that interrupt, so neither mode leaves an
+ * interrupt flag on the request's thread once it has closed the instance (an interrupt the caller
+ * sends itself is the caller's).
  *
  * <p>Not thread-safe, like the {@code Instance} it wraps: use it from one thread at a time (in a
  * thread-confined pool, the instantiating thread; others get {@link WrongThreadException} naming

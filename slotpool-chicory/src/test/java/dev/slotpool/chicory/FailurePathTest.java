@@ -11,17 +11,52 @@ import com.dylibso.chicory.runtime.WasmRuntimeException;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.slotpool.memory.PoolExhaustedException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The leak classes of Wasmtime's pooling-allocator advisories, as tests of this pool: failed
  * instantiations (trapping start, missing import, a second memory exhausted) leave nothing
  * readable; a memory that grew and is reused by a module with a smaller memory allows no access
- * beyond its size (CVE-2026-34988); a 0-page memory (CVE-2022-39392); and an instance dropped
- * without close comes back through leak detection.
+ * beyond its size (CVE-2026-34988); a 0-page memory (CVE-2022-39392); a slot switching between a
+ * module with an image and one without (CVE-2022-39393); and an instance dropped without close
+ * comes back through leak detection. Each isolation case runs on every reset path: adaptive (the
+ * default), fixed keep-resident of one page, fixed 0 (decommit), with and without {@code
+ * PAGEMAP_SCAN}.
  */
 class FailurePathTest {
   private static final WasmModule NEXT = image(1);
+
+  /** A reset path: how the pool is built. */
+  record ResetPath(String name, boolean scan, long keep) {
+    WasmInstancePool pool(long maxMemoryBytes) {
+      var b = WasmInstancePool.builder().slots(1).maxMemoryBytes(maxMemoryBytes);
+      if (keep >= 0) {
+        b.keepResidentBytes(keep);
+      }
+      return b.usePagemapScan(scan).build();
+    }
+
+    @Override
+    public String toString() {
+      return name + (scan ? ", PAGEMAP_SCAN" : ", no scan");
+    }
+  }
+
+  static Stream<Arguments> resetPaths() {
+    List<Arguments> all = new ArrayList<>();
+    for (boolean scan : new boolean[] {true, false}) {
+      all.add(Arguments.of(new ResetPath("adaptive", scan, -1)));
+      all.add(Arguments.of(new ResetPath("fixed keepResident 1 page", scan, Memory.PAGE_SIZE)));
+      all.add(Arguments.of(new ResetPath("fixed keepResident 0 (decommit)", scan, 0)));
+    }
+    return all.stream();
+  }
 
   /** After a failed instantiation in a one-slot pool: nothing leased, the next user reads clean. */
   private static void assertSlotReturnedClean(WasmInstancePool pool) {
@@ -31,9 +66,10 @@ class FailurePathTest {
     }
   }
 
-  @Test
-  void trappingStart_leavesNothingReadable() {
-    try (var pool = WasmInstancePool.builder().slots(1).maxMemoryBytes(1 << 20).build()) {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("resetPaths")
+  void trappingStart_leavesNothingReadable(ResetPath path) {
+    try (var pool = path.pool(1 << 20)) {
       for (int i = 0; i < 3; i++) {
         assertThatThrownBy(() -> pool.instantiate(LifecycleModules.trappingStart()))
             .isInstanceOf(ChicoryException.class)
@@ -43,27 +79,48 @@ class FailurePathTest {
     }
   }
 
-  @Test
-  void missingImport_leavesNothingReadable_andNoSlotTaken() {
-    try (var pool = WasmInstancePool.builder().slots(1).maxMemoryBytes(1 << 20).build()) {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("resetPaths")
+  void missingImport_leavesNothingReadable_andNoSlotTaken(ResetPath path) {
+    try (var pool = path.pool(1 << 20)) {
       assertThatThrownBy(() -> pool.instantiate(LifecycleModules.missingImport()))
           .isInstanceOf(RuntimeException.class);
       assertSlotReturnedClean(pool);
     }
   }
 
-  @Test
-  void secondMemoryExhausted_returnsTheFirst_leavesNothingReadable() {
-    try (var pool = WasmInstancePool.builder().slots(1).maxMemoryBytes(1 << 20).build()) {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("resetPaths")
+  void secondMemoryExhausted_returnsTheFirst_leavesNothingReadable(ResetPath path) {
+    try (var pool = path.pool(1 << 20)) {
       assertThatThrownBy(() -> pool.instantiate(LifecycleModules.twoMemories()))
           .isInstanceOf(PoolExhaustedException.class);
       assertSlotReturnedClean(pool);
     }
   }
 
-  @Test
-  void grownMemory_reusedByASmallerOne_noAccessBeyondItsSize() {
-    try (var pool = WasmInstancePool.builder().slots(1).maxMemoryBytes(8 << 16).build()) {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("resetPaths")
+  void slotSwitchingBetweenModuleWithImageAndWithout_neverShowsTheOtherBytes(ResetPath path) {
+    WasmModule plain = LifecycleModules.plain(2);
+    try (var pool = path.pool(4 << 16)) {
+      for (int round = 0; round < 3; round++) {
+        try (var with = pool.instantiate(NEXT)) {
+          assertThat(foreignByte(with.instance(), IMAGE, 16)).as("%s image", path).isEqualTo(-1);
+          with.instance().export("scribble").apply(0, Memory.PAGE_SIZE);
+        }
+        try (var without = pool.instantiate(plain)) {
+          assertThat(foreignByte(without.instance(), null, 0)).as("%s none", path).isEqualTo(-1);
+          without.instance().export("scribble").apply(0, 2 * Memory.PAGE_SIZE);
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("resetPaths")
+  void grownMemory_reusedByASmallerOne_noAccessBeyondItsSize(ResetPath path) {
+    try (var pool = path.pool(8 << 16)) {
       try (var big = pool.instantiate(image(1))) {
         assertThat(big.instance().export("grow").apply(5)[0]).isEqualTo(1);
         big.instance().export("scribble").apply(0, 6 * Memory.PAGE_SIZE);
@@ -87,9 +144,10 @@ class FailurePathTest {
     }
   }
 
-  @Test
-  void zeroPageMemory_everyAccessTraps_andGrowingReadsZero() {
-    try (var pool = WasmInstancePool.builder().slots(1).maxMemoryBytes(1 << 20).build()) {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("resetPaths")
+  void zeroPageMemory_everyAccessTraps_andGrowingReadsZero(ResetPath path) {
+    try (var pool = path.pool(1 << 20)) {
       try (var pooled = pool.instantiate(LifecycleModules.zeroPages())) {
         var instance = pooled.instance();
         assertThat(instance.memory().pages()).isZero();

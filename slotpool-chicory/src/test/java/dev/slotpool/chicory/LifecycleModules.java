@@ -25,8 +25,9 @@ final class LifecycleModules {
   /**
    * {@code pages} pages with {@link #IMAGE} at 16; {@code scribble(addr, n)} writes {@code 0xEE} to
    * {@code n} bytes from {@code addr}; {@code spin(addr)} increments the i32 at {@code addr}
-   * forever (a runaway request that touches memory); {@code burn()} loops forever without touching
-   * memory (only an interrupt stops it).
+   * forever (a runaway request that touches memory); {@code smear(n)} fills the first {@code n}
+   * bytes forever (a runaway request inside bulk operations); {@code burn()} loops forever without
+   * touching memory (only an interrupt stops it).
    */
   static WasmModule image(int pages) {
     var b = new WasmBuilder();
@@ -51,9 +52,26 @@ final class LifecycleModules {
             .br(0)
             .endBlock());
     b.function("burn", new byte[0], new byte[0], new Code().loop().br(0).endBlock());
+    b.function(
+        "smear",
+        new byte[] {I32},
+        new byte[0],
+        new Code().loop().i32Const(0).i32Const(0xEE).localGet(0).memoryFill().br(0).endBlock());
     b.function("grow", new byte[] {I32}, new byte[] {I32}, new Code().localGet(0).memoryGrow());
     b.function("size", new byte[0], new byte[] {I32}, new Code().memorySize());
     b.activeData(0, 16, IMAGE);
+    return Parser.parse(b.build());
+  }
+
+  /** {@code pages} pages and no data segment (no image); {@code scribble} as in {@link #image}. */
+  static WasmModule plain(int pages) {
+    var b = new WasmBuilder();
+    b.memory(pages, -1).exportMemory("memory");
+    b.function(
+        "scribble",
+        new byte[] {I32, I32},
+        new byte[0],
+        new Code().localGet(0).i32Const(0xEE).localGet(1).memoryFill());
     return Parser.parse(b.build());
   }
 

@@ -55,12 +55,12 @@ class LifecycleStressTest {
                     start.await();
                     for (int i = 0; i < OPS; i++) {
                       step(pool, modules, random, toCancel);
-                      // A stray interrupt after a cross-thread close is seen now and then under
-                      // load; its cause
-                      // is not found yet, so the flag is cleared here and the run checks isolation
-                      // and
-                      // exceptions only.
-                      Thread.interrupted();
+                      if (Thread.interrupted()) {
+                        throw new AssertionError(
+                            "interrupt flag left by the pool ("
+                                + (confined ? "confined" : "shared")
+                                + " pool)");
+                      }
                     }
                   } catch (Throwable e) {
                     failures.add(e);

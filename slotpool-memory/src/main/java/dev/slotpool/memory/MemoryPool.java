@@ -3,21 +3,17 @@ package dev.slotpool.memory;
 import dev.slotpool.index.AffinityAllocator;
 import dev.slotpool.index.AffinityIndexAllocator;
 import dev.slotpool.index.AllocatorStats;
-import dev.slotpool.memory.internal.AllocateEvent;
 import dev.slotpool.memory.internal.Libc;
 import dev.slotpool.memory.internal.Lifecycle;
 import dev.slotpool.memory.internal.Mapping;
 import dev.slotpool.memory.internal.Pagemap;
-import dev.slotpool.memory.internal.ReleaseEvent;
 import dev.slotpool.memory.internal.ResidentBudget;
 import dev.slotpool.memory.internal.SlotMemory;
 import dev.slotpool.memory.internal.SlotReturns;
 import dev.slotpool.memory.internal.Smaps;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -75,6 +71,9 @@ public final class MemoryPool implements AutoCloseable {
    *
    * SlotMemory owns the native side (reservation, mapping, protection, reset; its notes describe
    * the layout and the reset); this class decides which slot, which image, and when a slot is free.
+   * The per-slot work of allocation, release, purge and close below is SlotLeases' code, called
+   * under the lifecycle locks taken here; BuilderChecks holds the settings' checks, SlotTable the
+   * per-slot bookkeeping, LeaseRecord what the pool keeps of each lease.
    *
    * Ownership: the index allocator hands a slot to exactly one thread until it is freed, and its
    * lock orders a free before the next alloc of the slot, so the per-slot state (here slotImage,
@@ -108,8 +107,6 @@ public final class MemoryPool implements AutoCloseable {
    * implies the slot holds one of that image's holds.
    */
 
-  private static final System.Logger LOG = System.getLogger(MemoryPool.class.getName());
-
   private final int slots;
   private final long maxMemoryBytes;
   private final long guardBytes;
@@ -118,20 +115,16 @@ public final class MemoryPool implements AutoCloseable {
   private final int decommitBatchSize;
   private final boolean pagemapScan;
   private final boolean threadConfined;
-  private final boolean recordAllocationSites;
   private final SlotMemory memory;
   private final ResidentBudget budget;
-  private final ResidentBudget.Decommitter decommitter = this::decommitWarm;
   private final Cleaner.Cleanable cleanable;
   private final PoolMBean mbean; // null unless the builder named the pool
-  private final AffinityIndexAllocator<Object> allocator;
   private final SlotTable table;
   private final SlotReturns returns;
   private final Lifecycle lifecycle;
+  private final SlotLeases leases;
 
   private final AtomicLong failedAllocations = new AtomicLong();
-  private final AtomicLong imageMappings = new AtomicLong();
-  private final AtomicLong leakedLeases = new AtomicLong();
 
   private MemoryPool(Builder b) {
     long page = Libc.pageSize();
@@ -143,8 +136,7 @@ public final class MemoryPool implements AutoCloseable {
     this.decommitBatchSize = b.decommitBatchSize;
     this.pagemapScan = b.pagemapScan && Pagemap.isAvailable();
     this.threadConfined = b.threadConfined;
-    this.recordAllocationSites = b.recordAllocationSites;
-    this.allocator =
+    AffinityIndexAllocator<Object> allocator =
         new AffinityIndexAllocator<>(
             slots, b.maxUnusedWarmSlots < 0 ? slots : b.maxUnusedWarmSlots);
     this.memory = new SlotMemory(slots, b.maxMemoryBytes, b.guardBytes);
@@ -156,6 +148,20 @@ public final class MemoryPool implements AutoCloseable {
     this.returns = new SlotReturns(allocator, memory, budget, decommitBatchSize);
     this.cleanable = Mapping.CLEANER.register(this, memory.reservation());
     this.lifecycle = new Lifecycle(this, this::terminate);
+    this.leases =
+        new SlotLeases(
+            this,
+            keepResidentBytes,
+            adaptive,
+            pagemapScan,
+            threadConfined,
+            b.recordAllocationSites,
+            memory,
+            budget,
+            allocator,
+            table,
+            returns,
+            lifecycle);
     try {
       this.mbean =
           b.jmxName == null
@@ -206,12 +212,12 @@ public final class MemoryPool implements AutoCloseable {
     checkAllocation(image, initialBytes);
     long stamp = lifecycle.enterOpen();
     try {
-      int slot = tryAllocHolding(key, image);
+      int slot = leases.tryAllocHolding(key, image);
       if (slot == AffinityAllocator.NO_SLOT) {
         failedAllocations.incrementAndGet();
         throw exhausted("no timeout given");
       }
-      return prepare(slot, key, image, initialBytes);
+      return leases.prepare(slot, key, image, initialBytes);
     } finally {
       lifecycle.exit(stamp);
     }
@@ -236,9 +242,9 @@ public final class MemoryPool implements AutoCloseable {
       long seen = returns.version();
       long stamp = lifecycle.enterOpen();
       try {
-        int slot = tryAllocHolding(key, image);
+        int slot = leases.tryAllocHolding(key, image);
         if (slot != AffinityAllocator.NO_SLOT) {
-          return prepare(slot, key, image, initialBytes);
+          return leases.prepare(slot, key, image, initialBytes);
         }
       } finally {
         lifecycle.exit(stamp);
@@ -267,30 +273,7 @@ public final class MemoryPool implements AutoCloseable {
     Objects.requireNonNull(key, "key");
     long stamp = lifecycle.enterExclusive();
     try {
-      returns.flush();
-      List<LeaseRecord> open = new ArrayList<>();
-      for (int s = 0; s < slots; s++) {
-        LeaseRecord record = table.lease(s);
-        if (record != null && sameKey(key, table.key(s))) {
-          open.add(record); // user code first: a throwing equals changes nothing
-        }
-      }
-      int purged = 0;
-      int slot;
-      while ((slot = allocator.allocAffineAndClearAffinity(key)) != AffinityAllocator.NO_SLOT) {
-        budget.claim(slot);
-        try {
-          table.unmapSlot(slot);
-        } finally {
-          table.setKey(slot, null);
-          returns.free(slot);
-        }
-        purged++;
-      }
-      for (LeaseRecord record : open) {
-        record.markPurged();
-      }
-      return purged;
+      return leases.purgeWarm(key);
     } finally {
       lifecycle.exitExclusive(stamp);
     }
@@ -324,10 +307,10 @@ public final class MemoryPool implements AutoCloseable {
         a.coldAllocations(),
         a.warmEvictions(),
         failedAllocations.get(),
-        imageMappings.get(),
+        leases.imageMappings(),
         returns.decommits(),
         returns.batches(),
-        leakedLeases.get(),
+        leases.leakedLeases(),
         adaptive ? ResidentMode.ADAPTIVE : ResidentMode.FIXED,
         budget.budgetBytes(),
         memory.copiedBytes(),
@@ -411,7 +394,7 @@ public final class MemoryPool implements AutoCloseable {
    */
   @Override
   public void close() {
-    lifecycle.close(returns::signalAll, this::invalidateLeases);
+    lifecycle.close(returns::signalAll, leases::invalidateLeases);
     if (mbean != null) {
       mbean.unregister();
     }
@@ -457,100 +440,8 @@ public final class MemoryPool implements AutoCloseable {
     }
   }
 
-  /**
-   * Takes a hold on {@code image} and a slot; returns the slot holding the image's hold, or {@link
-   * AffinityAllocator#NO_SLOT} holding nothing. Called under the lifecycle's read lock.
-   */
-  private int tryAllocHolding(Object key, MemoryImage image) {
-    if (image != null) {
-      image.acquire();
-    }
-    int slot;
-    try {
-      slot = allocator.alloc(key);
-      if (slot == AffinityAllocator.NO_SLOT && returns.hasPending()) {
-        returns.flush();
-        slot = allocator.alloc(key);
-      }
-    } catch (RuntimeException e) {
-      if (image != null) {
-        image.release();
-      }
-      throw e;
-    }
-    if (slot == AffinityAllocator.NO_SLOT && image != null) {
-      image.release();
-    }
-    return slot;
-  }
-
   private PoolExhaustedException exhausted(String detail) {
     return new PoolExhaustedException(slots, stats().inUse(), detail);
-  }
-
-  /**
-   * Makes {@code slot} hold {@code image} with {@code initialBytes} accessible; owns one hold.
-   * Called under the lifecycle's read lock.
-   */
-  private PooledMemory prepare(int slot, Object key, MemoryImage image, long initialBytes) {
-    AllocateEvent event = new AllocateEvent();
-    event.begin();
-    budget.claim(slot);
-    long address = memory.address(slot);
-    MemoryImage held = table.image(slot);
-    boolean ownHold = image != null; // the caller's hold, until the slot takes it or it is dropped
-    boolean mapped = false;
-    boolean reused;
-    try {
-      reused =
-          table.everUsed(slot) && key != null && held == image && sameKey(key, table.key(slot));
-      if (held != image) {
-        table.unmapSlot(slot);
-        if (image != null && image.mappedBytes() > 0) {
-          memory.mapImage(slot, image.fd(), image.mappedBytes(), image.contents());
-          table.holdImage(slot, image);
-          ownHold = false;
-          mapped = true;
-          imageMappings.incrementAndGet();
-        }
-      }
-      if (ownHold) {
-        ownHold = false;
-        image.release(); // an empty image maps nothing, or the slot already holds this one
-      }
-      makeAccessible(slot, initialBytes);
-    } catch (RuntimeException e) {
-      if (ownHold) {
-        image.release();
-      }
-      table.setKey(slot, null);
-      returns.decommitAndFree(slot, fitBudget(slot, memory.extent(slot)));
-      throw e;
-    }
-    table.setKey(slot, key);
-    table.markUsed(slot);
-    PooledMemory lease =
-        new PooledMemory(
-            this,
-            slot,
-            key,
-            image,
-            reused,
-            address,
-            initialBytes,
-            threadConfined,
-            recordAllocationSites ? new Throwable("allocation site") : null);
-    table.setLease(slot, lease.record());
-    lifecycle.leaseOpened();
-    if (event.shouldCommit()) {
-      event.slot = slot;
-      event.initialBytes = initialBytes;
-      event.imageBytes = image == null ? 0 : image.byteSize();
-      event.reused = reused;
-      event.imageMapped = mapped;
-      event.commit();
-    }
-    return lease;
   }
 
   /** Changes the slot's accessible size; called by the slot's owner (its lease's grow). */
@@ -558,106 +449,24 @@ public final class MemoryPool implements AutoCloseable {
     memory.makeAccessible(slot, bytes);
   }
 
-  // ---- release -----------------------------------------------------------------------------
-
   /** Resets the slot of a lease whose arena is closed (or unreachable), and returns it. */
   void release(LeaseRecord record, long byteSize) {
-    int slot = record.slot();
-    try {
-      long stamp = lifecycle.enterMapped();
-      try {
-        table.setLease(slot, null);
-        if (stamp == 0 || lifecycle.isClosed()) {
-          return; // nobody allocates any more; the reservation goes as a whole
-        }
-        if (record.purged()) {
-          // The key was purged while this lease was open: no affinity, no image hold.
-          table.unmapSlot(slot);
-          table.setKey(slot, null);
-          returns.freeWithoutAffinity(slot);
-          return;
-        }
-        ReleaseEvent event = new ReleaseEvent();
-        event.begin();
-        long cutoff = memory.reset(slot, keepResidentBytes, pagemapScan);
-        cutoff = fitBudget(slot, cutoff);
-        if (event.shouldCommit()) {
-          event.slot = slot;
-          event.byteSize = byteSize;
-          event.residentBytes = memory.resident(slot);
-          event.decommitBytes = memory.extent(slot) - cutoff;
-          event.pagemapScan = pagemapScan && keepResidentBytes > 0;
-          event.adaptive = adaptive;
-          event.commit();
-        }
-        returns.decommitAndFree(slot, cutoff);
-      } finally {
-        lifecycle.exit(stamp);
-      }
-    } finally {
-      lifecycle.leaseDone();
-    }
+    leases.release(record, byteSize);
   }
 
   /** The cleaner found a lease unreachable unclosed: nobody can reach its memory, so release it. */
   void reclaim(LeaseRecord record) {
-    try {
-      release(record, memory.accessible(record.slot()));
-    } finally {
-      reportLeak(record, leakedLeases.incrementAndGet()); // counted once the slot is free again
-    }
+    leases.reclaim(record);
   }
 
-  private static void reportLeak(LeaseRecord record, long leaked) {
-    Throwable site = record.site();
-    if (site != null) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "a PooledMemory of slot "
-              + record.slot()
-              + " was never closed; its slot is reclaimed. It was allocated here:",
-          site);
-    } else if (leaked == 1) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "a PooledMemory of slot "
-              + record.slot()
-              + " was never closed; its slot is reclaimed (counted in stats().leakedLeases();"
-              + " MemoryPool.Builder.recordAllocationSites(true) reports where leases leak)");
-    }
-  }
+  // ---- release -----------------------------------------------------------------------------
 
   // ---- closing -----------------------------------------------------------------------------
-
-  /** Invalidates the open leases this thread can; returns how many. Under the write lock. */
-  private int invalidateLeases() {
-    int done = 0;
-    for (int s = 0; s < slots; s++) {
-      LeaseRecord record = table.lease(s);
-      PooledMemory lease = record == null ? null : record.get();
-      if (lease != null) {
-        try {
-          if (lease.invalidate()) {
-            table.setLease(s, null);
-            done++;
-          }
-        } catch (IllegalStateException | WrongThreadException e) {
-          // A native call holds its segment, or it is confined to another thread: it stays open
-          // and keeps the reservation mapped until its owner closes it.
-        }
-      }
-    }
-    return done;
-  }
 
   /** Releases the images and unmaps the reservation; once, under the write lock, no lease left. */
   private void terminate() {
     table.releaseAllImages();
     cleanable.clean();
-  }
-
-  private static boolean sameKey(Object key, Object other) {
-    return key == other || key.equals(other);
   }
 
   private static long saturatedNanos(Duration timeout) {
@@ -668,30 +477,6 @@ public final class MemoryPool implements AutoCloseable {
       return timeout.toNanos();
     } catch (ArithmeticException e) {
       return Long.MAX_VALUE; // longer than the JVM will run
-    }
-  }
-
-  /**
-   * Reserves budget for what the reset of {@code slot} left resident, decommitting colder warm
-   * slots first, and returns the decommit cutoff, lowered if the slot itself must give up pages.
-   */
-  private long fitBudget(int slot, long cutoff) {
-    long resident = memory.resident(slot);
-    long allowed = budget.reserve(slot, resident, decommitter);
-    if (allowed < resident) {
-      cutoff = Math.min(cutoff, memory.trimTo(slot, allowed, pagemapScan));
-    }
-    return cutoff;
-  }
-
-  /** The budget's decommit of a warm victim (the caller holds lifecycle's read lock). */
-  private long decommitWarm(int slot) {
-    try {
-      return memory.decommitAll(slot);
-    } catch (NativeMemoryException e) {
-      // madvise of our own mapping does not fail in practice; if it does, the pages are still
-      // pristine (the slot was reset), so isolation holds and only the count is off.
-      return 0;
     }
   }
 
@@ -857,73 +642,7 @@ public final class MemoryPool implements AutoCloseable {
             "MemoryPool needs Linux (mmap, madvise, memfd_create); this is "
                 + System.getProperty("os.name"));
       }
-      long page = Libc.pageSize();
-      if (slots < 1 || slots > AffinityIndexAllocator.MAX_CAPACITY) {
-        throw new IllegalArgumentException(
-            "slots: "
-                + slots
-                + " (expected: 1 <= slots <= "
-                + AffinityIndexAllocator.MAX_CAPACITY
-                + ")");
-      }
-      if (maxMemoryBytes <= 0 || maxMemoryBytes % page != 0) {
-        throw new IllegalArgumentException(
-            "maxMemoryBytes: "
-                + maxMemoryBytes
-                + " (expected: > 0 and a multiple of "
-                + page
-                + ")");
-      }
-      if (guardBytes < 0 || guardBytes % page != 0) {
-        throw new IllegalArgumentException(
-            "guardBytes: " + guardBytes + " (expected: >= 0 and a multiple of " + page + ")");
-      }
-      if (keepResidentBytes < 0 || keepResidentBytes > maxMemoryBytes) {
-        throw new IllegalArgumentException(
-            "keepResidentBytes: "
-                + keepResidentBytes
-                + " (expected: 0 <= keepResidentBytes <= "
-                + "maxMemoryBytes "
-                + maxMemoryBytes
-                + ")");
-      }
-      if (residentBudgetBytes < 0) {
-        throw new IllegalArgumentException(
-            "residentBudgetBytes: " + residentBudgetBytes + " (expected: >= 0)");
-      }
-      if (maxUnusedWarmSlots < -1) {
-        throw new IllegalArgumentException(
-            "maxUnusedWarmSlots: " + maxUnusedWarmSlots + " (expected: >= 0)");
-      }
-      if (decommitBatchSize < 1 || decommitBatchSize > slots) {
-        throw new IllegalArgumentException(
-            "decommitBatchSize: "
-                + decommitBatchSize
-                + " (expected: 1 <= decommitBatchSize <= "
-                + "slots "
-                + slots
-                + ")");
-      }
-      if (guardBytes > Long.MAX_VALUE - maxMemoryBytes) {
-        throw new IllegalArgumentException(
-            "maxMemoryBytes + guardBytes: "
-                + maxMemoryBytes
-                + " + "
-                + guardBytes
-                + " overflows a long (expected: a slot that fits the address space)");
-      }
-      long stride = maxMemoryBytes + guardBytes;
-      if (stride > Long.MAX_VALUE / slots) {
-        throw new IllegalArgumentException(
-            "slots * (maxMemoryBytes + guardBytes): "
-                + slots
-                + " * "
-                + stride
-                + " overflows a long (expected: a reservation that fits the address space)");
-      }
-      if (jmxName != null) {
-        PoolMBean.objectName("MemoryPool", jmxName); // a malformed name fails before reserving
-      }
+      BuilderChecks.check(this);
       return new MemoryPool(this);
     }
   }

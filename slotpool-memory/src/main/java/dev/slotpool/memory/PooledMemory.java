@@ -35,7 +35,11 @@ import java.util.function.Consumer;
  *       grow} and {@code close} may be called from any thread and are atomic with respect to each
  *       other. {@code close} throws {@link IllegalStateException} and leaves the lease open if a
  *       native call still uses one of its segments. Each close makes every JVM thread pass a
- *       handshake.
+ *       handshake. A thread that is inside an access of one of the segments at that moment (most
+ *       likely a bulk one: {@code fill}, {@code copy}) has it ended with {@link
+ *       IllegalStateException}, and HotSpot sets that thread's interrupt flag too: a runtime that
+ *       catches the exception should clear the flag ({@link Thread#interrupted()}) unless it was
+ *       set before the access, as slotpool-chicory does.
  * </ul>
  *
  * <p>Either way, writes made through the segments before {@code close} happen-before the slot's

@@ -32,6 +32,9 @@ import java.util.function.Function;
  * {@link IllegalStateException}: a stale instance never sees the slot's next user. Once {@link
  * #revoke() revoked} (a thread-confined instance closed by another thread), the owner's next access
  * releases the whole instance ({@link InstanceMemories}) and throws {@link IllegalStateException}.
+ * An access that fails because another thread (or the pool's close) closed a shared lease under it
+ * leaves the accessing thread's interrupt flag as it was: HotSpot sets it when it ends an access of
+ * a closed shared arena, and this memory clears it again (see the notes).
  *
  * <p>Not thread-safe, like the non-shared memories it replaces: one thread runs the instance at a
  * time, and {@code release} happens after its last call; {@code revoke} alone may come from any
@@ -77,6 +80,20 @@ import java.util.function.Function;
  *
  * Invariant: seg != NULL implies state == LIVE and !revoked (up to the race above), and then seg
  * == slot, the lease's current segment.
+ *
+ * Interrupts. Closing a shared arena makes HotSpot end any access of it running on another thread
+ * with an asynchronous exception (the IllegalStateException "Already closed" we catch), and
+ * installing that exception also sets the thread's interrupt flag, as Thread.stop did: a flag
+ * nobody asked for, which would make Chicory throw ChicoryInterruptedException in the thread's next
+ * instance. It happens mostly in bulk operations (fill, copy, readBytes), which spend their time
+ * inside the scoped access, rarely in single loads and stores (only while interpreted). So every
+ * bulk operation reads the flag before it starts (a field load, next to the work of a bulk copy)
+ * and, if it fails on a closed scope, clears the flag unless it was set before. The single-access
+ * slow path cannot know the flag's earlier state without a read on the hot path; it clears the
+ * flag whenever a shared lease's scope died while `seg` still pointed at it, so an interrupt that
+ * a caller sent in that same instant is cleared too (a caller that wants the thread to stop also
+ * closed its instance, whose every later access throws). Confined arenas close without a
+ * handshake: there the only interrupt is the revocation's, which InstanceMemories clears.
  *
  * Traps. A fast-path access that fails (IndexOutOfBoundsException from the segment's bounds check,
  * or IllegalStateException from a closed arena) calls `activate`, which promotes FRESH to LIVE,
@@ -187,6 +204,10 @@ public final class PooledLinearMemory implements Memory {
 
   @Override
   public int grow(int size) {
+    Thread owner = instance.owner();
+    if (owner != null && Thread.currentThread() != owner) {
+      throw wrongThread(null); // before anything: unusable() would release on the wrong thread
+    }
     if (state == CLOSED || revoked) {
       throw unusable();
     }
@@ -200,7 +221,15 @@ public final class PooledLinearMemory implements Memory {
       return -1;
     }
     if (numPages != prevPages) {
-      MemorySegment grown = lease.grow(newBytes);
+      MemorySegment grown;
+      try {
+        grown = lease.grow(newBytes);
+      } catch (IllegalStateException e) {
+        if (lease.isClosed()) {
+          throw unusable(); // a shared lease closed by another thread or the pool
+        }
+        throw e;
+      }
       slot = grown;
       if (state == LIVE) {
         SEG.setVolatile(this, grown);
@@ -284,10 +313,13 @@ public final class PooledLinearMemory implements Memory {
     MemorySegment s = ready();
     checkBounds(offset, size, data.length, WasmRuntimeException::new);
     checkBounds(addr, size, s.byteSize(), WasmRuntimeException::new);
+    boolean interrupted = Thread.currentThread().isInterrupted();
     try {
       MemorySegment.copy(data, offset, s, ValueLayout.JAVA_BYTE, addr, size);
     } catch (WrongThreadException e) {
       throw wrongThread(e);
+    } catch (IllegalStateException e) {
+      throw closedDuring(s, e, interrupted);
     }
   }
 
@@ -296,10 +328,13 @@ public final class PooledLinearMemory implements Memory {
     MemorySegment s = ready();
     checkBounds(addr, len, s.byteSize(), WasmRuntimeException::new);
     byte[] result = new byte[len];
+    boolean interrupted = Thread.currentThread().isInterrupted();
     try {
       MemorySegment.copy(s, ValueLayout.JAVA_BYTE, addr, result, 0, len);
     } catch (WrongThreadException e) {
       throw wrongThread(e);
+    } catch (IllegalStateException e) {
+      throw closedDuring(s, e, interrupted);
     }
     return result;
   }
@@ -310,10 +345,13 @@ public final class PooledLinearMemory implements Memory {
       return; // already zero as far as Chicory can tell
     }
     MemorySegment s = ready();
+    boolean interrupted = Thread.currentThread().isInterrupted();
     try {
       s.fill((byte) 0);
     } catch (WrongThreadException e) {
       throw wrongThread(e);
+    } catch (IllegalStateException e) {
+      throw closedDuring(s, e, interrupted);
     }
   }
 
@@ -322,10 +360,13 @@ public final class PooledLinearMemory implements Memory {
     MemorySegment s = ready();
     int size = toIndex - fromIndex;
     checkBounds(fromIndex, size, s.byteSize(), WasmRuntimeException::new);
+    boolean interrupted = Thread.currentThread().isInterrupted();
     try {
       s.asSlice(fromIndex, size).fill(value);
     } catch (WrongThreadException e) {
       throw wrongThread(e);
+    } catch (IllegalStateException e) {
+      throw closedDuring(s, e, interrupted);
     }
   }
 
@@ -335,10 +376,13 @@ public final class PooledLinearMemory implements Memory {
     long limit = s.byteSize();
     checkBounds(dest, size, limit, WasmRuntimeException::new);
     checkBounds(src, size, limit, WasmRuntimeException::new);
+    boolean interrupted = Thread.currentThread().isInterrupted();
     try {
       MemorySegment.copy(s, src, s, dest, size); // as if through a temporary: overlap is safe
     } catch (WrongThreadException e) {
       throw wrongThread(e);
+    } catch (IllegalStateException e) {
+      throw closedDuring(s, e, interrupted);
     }
   }
 
@@ -542,6 +586,11 @@ public final class PooledLinearMemory implements Memory {
         throw wrongThread(null);
       }
       if (!s.scope().isAlive()) {
+        if (owner == null) {
+          // A shared lease closed while `seg` still pointed at it, by another thread or the
+          // pool's close, possibly under this very access: see "Interrupts" in the notes.
+          Thread.interrupted();
+        }
         throw unusable();
       }
     }
@@ -560,7 +609,13 @@ public final class PooledLinearMemory implements Memory {
 
   private void wipeImage() {
     if (imageMapped) {
-      slot.asSlice(0, plan.imageExtent()).fill((byte) 0);
+      MemorySegment s = slot;
+      boolean interrupted = Thread.currentThread().isInterrupted();
+      try {
+        s.asSlice(0, plan.imageExtent()).fill((byte) 0);
+      } catch (IllegalStateException e) {
+        throw closedDuring(s, e, interrupted); // the pool closed a shared lease under the wipe
+      }
     }
   }
 
@@ -579,6 +634,23 @@ public final class PooledLinearMemory implements Memory {
     }
     return new IllegalStateException(
         "memory of " + plan.key() + " is closed: its PooledInstance was closed, slot returned");
+  }
+
+  /**
+   * The exception for a bulk access through {@code s} that failed with {@code e}. If the lease was
+   * closed under the access (by another thread of a shared pool, or by the pool's close), HotSpot
+   * ended the access with an asynchronous exception and, in installing it, set this thread's
+   * interrupt flag: cleared here unless it was already set when the access began.
+   */
+  private RuntimeException closedDuring(
+      MemorySegment s, IllegalStateException e, boolean interrupted) {
+    if (s.scope().isAlive()) {
+      return e;
+    }
+    if (!interrupted) {
+      Thread.interrupted();
+    }
+    return unusable();
   }
 
   private WrongThreadException wrongThread(Throwable cause) {

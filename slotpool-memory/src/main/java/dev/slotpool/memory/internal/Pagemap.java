@@ -41,6 +41,17 @@ public final class Pagemap {
   /** A page mapped to the shared zero page: read but never written, and not resident. */
   public static final long PAGE_IS_PFNZERO = 1L << 5;
 
+  /**
+   * Whether a region of {@code categories} (as {@link Scan#categories} reports them) holds pages a
+   * lease wrote, which a reset must restore: present or swapped out, neither the shared zero page
+   * nor an unmodified file page. A swapped page was written (a clean page is dropped, not swapped),
+   * so it is restored like a present one; a page under migration is reported as swapped too, and is
+   * written unless it is also a file page.
+   */
+  public static boolean isWritten(long categories) {
+    return (categories & (PAGE_IS_FILE | PAGE_IS_PFNZERO)) == 0;
+  }
+
   private static final long PAGEMAP_SCAN = 0xC0606610L;
   private static final long ARG_BYTES = 96;
   private static final long REGION_BYTES = 24;

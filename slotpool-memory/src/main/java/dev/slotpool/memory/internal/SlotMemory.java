@@ -314,7 +314,7 @@ public final class SlotMemory {
           }
           long from = scan.start(i) - address;
           long length = scan.end(i) - scan.start(i);
-          boolean written = restore && (categories & Pagemap.PAGE_IS_FILE) == 0;
+          boolean written = restore && Pagemap.isWritten(categories);
           if (kept + length > keep) {
             long take = keep - kept;
             if (written) {
