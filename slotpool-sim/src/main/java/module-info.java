@@ -8,6 +8,10 @@ module dev.slotpool.sim {
   requires dev.slotpool.index;
   requires dev.slotpool.memory;
   requires dev.slotpool.chicory;
+  requires com.dylibso.chicory.wasi;
+  requires com.dylibso.chicory.compiler;
+  requires dev.slotpool.endive;
+  requires run.endive.wasi;
   requires transitive info.picocli; // Slotpool.commandLine() returns a CommandLine
   requires org.knowm.xchart;
   requires VectorGraphics2D;

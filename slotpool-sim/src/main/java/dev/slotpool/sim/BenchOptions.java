@@ -45,6 +45,20 @@ final class BenchOptions {
 
   /** Prints rows of (case, ns per op, iterations) as a table with a heading, or as CSV. */
   void print(PrintWriter out, String heading, List<String[]> rows) {
+    print(out, heading, rows, null);
+  }
+
+  /**
+   * Prints rows of (case, ns per op, iterations) as a table with a heading, or as CSV; the table
+   * also shows each case's speed relative to the case named {@code baseline}, if not null.
+   */
+  void print(PrintWriter out, String heading, List<String[]> rows, String baseline) {
+    double base = Double.NaN;
+    for (String[] row : rows) {
+      if (row[0].equals(baseline)) {
+        base = Double.parseDouble(row[1]);
+      }
+    }
     if (format == BenchIndexCommand.Format.csv) {
       out.println("case,ns_per_op");
       for (String[] row : rows) {
@@ -54,14 +68,19 @@ final class BenchOptions {
       out.println(heading);
       out.println();
       List<String[]> table = new ArrayList<>();
-      table.add(new String[] {"case", "us/op", "runs"});
+      boolean ratio = !Double.isNaN(base);
+      table.add(
+          ratio
+              ? new String[] {"case", "us/op", "runs", "speed vs " + baseline}
+              : new String[] {"case", "us/op", "runs"});
       for (String[] row : rows) {
+        double nanos = Double.parseDouble(row[1]);
+        String us = Reports.fixed(nanos / 1000, 2);
+        String runs = Reports.grouped(Long.parseLong(row[2]));
         table.add(
-            new String[] {
-              row[0],
-              Reports.fixed(Double.parseDouble(row[1]) / 1000, 2),
-              Reports.grouped(Long.parseLong(row[2]))
-            });
+            ratio
+                ? new String[] {row[0], us, runs, Reports.fixed(base / nanos, 2) + "x"}
+                : new String[] {row[0], us, runs});
       }
       Reports.aligned(table, out, 1);
     }

@@ -1,11 +1,17 @@
 package dev.slotpool.sim;
 
+import dev.slotpool.memory.PoolStats;
 import dev.slotpool.sim.internal.BadInputException;
 import dev.slotpool.sim.internal.CostModel;
 import dev.slotpool.sim.internal.CostsFile;
 import dev.slotpool.sim.internal.Guards;
+import dev.slotpool.sim.internal.OutputMismatchException;
+import dev.slotpool.sim.internal.PageFaultBench;
 import dev.slotpool.sim.internal.Provenance;
-import dev.slotpool.sim.internal.WasmBench;
+import dev.slotpool.sim.internal.Reports;
+import dev.slotpool.sim.internal.WasmBenches;
+import dev.slotpool.sim.internal.WasmRequest;
+import dev.slotpool.sim.internal.WasmRequestBench;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -13,7 +19,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,37 +29,47 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code slotpool bench wasm FILE.wasm}: Chicory's default instantiation against the pool's. */
+/**
+ * {@code slotpool bench wasm FILE.wasm}: one request (instantiate + entry point + close) of a
+ * user's module, on the runtime's own memory and on pools.
+ */
 @Command(
     name = "wasm",
     mixinStandardHelpOptions = true,
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
-      "Times instantiate + call + drop of a WebAssembly module in Chicory: wasm/default"
-          + " (Chicory's own memory, filled from the data segments each time), wasm/pooled-cold"
-          + " (a WasmInstancePool slot that maps the module's image afresh) and wasm/pooled-warm"
-          + " (the module's warm slot: nothing to map or copy), and wasm/pooled-warm-confined"
-          + " (the same with thread-confined leases). The module must not import"
-          + " anything. Linux only. Figures from a busy machine are noisy.",
+      "Times one request of a WebAssembly module: instantiate, run its entry point (--invoke"
+          + " EXPORT, or _start of a WASI program with --wasi), close. Cases: wasm/plain (the"
+          + " runtime's own memory, filled from the data segments every time), wasm/pool-default"
+          + " (WasmInstancePool.builder().build(): the module's warm slot), "
+          + "wasm/pool-fixed-keep-resident (thread-confined, 32 MiB kept resident per slot:"
+          + " Wasmtime's fixed knob) and wasm/pool-evict (a one-slot default pool taken by two"
+          + " copies of the module in turn: every request evicts the other). Every request's"
+          + " output (stdout, stderr, exit code, result) must equal the first plain request's;"
+          + " the command fails if a pool changes it. Linux only. Figures from a busy machine"
+          + " are noisy: compare the cases of one run.",
       ""
     },
     footer = {
       "",
       "Examples:",
-      "  slotpool bench wasm app.wasm",
-      "  slotpool bench wasm app.wasm --invoke add 2 3 --format csv"
+      "  slotpool bench wasm app.wasm --invoke add 2 3",
+      "  slotpool bench wasm greet.wasm --wasi --arg Ada --stdin names.txt --engine compiler",
+      "  slotpool bench wasm greet.wasm --wasi --runtime endive --costs-out costs.csv"
     })
 final class BenchWasmCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "FILE.wasm", description = "The module to instantiate.")
+  @Parameters(index = "0", paramLabel = "FILE.wasm", description = "The module to run.")
   Path file;
 
   @Option(
       names = "--invoke",
       paramLabel = "EXPORT",
-      description = "Call this exported function after each instantiation, with ARGS.")
+      description =
+          "Call this exported function after each instantiation, with ARGS (with --wasi: instead"
+              + " of _start).")
   String export;
 
   @Parameters(
@@ -61,48 +79,150 @@ final class BenchWasmCommand implements Callable<Integer> {
   List<String> args = new ArrayList<>();
 
   @Option(
+      names = "--wasi",
+      description =
+          "Give the module WASI preview 1 (a fresh context per request, output captured) and run"
+              + " _start.")
+  boolean wasi;
+
+  @Option(
+      names = "--arg",
+      paramLabel = "ARG",
+      description = "--wasi: a program argument after the program name (repeatable).")
+  List<String> wasiArgs = new ArrayList<>();
+
+  @Option(
+      names = "--stdin",
+      paramLabel = "FILE",
+      description = "--wasi: the program's standard input (default: empty).")
+  Path stdin;
+
+  @Option(
+      names = "--env",
+      paramLabel = "NAME=VALUE",
+      description = "--wasi: an environment variable (repeatable).")
+  Map<String, String> env = new LinkedHashMap<>();
+
+  @Option(
+      names = "--engine",
+      paramLabel = "ENGINE",
+      defaultValue = "interpreter",
+      description =
+          "interpreter, or compiler (the runtime compiler: the module translated to JVM"
+              + " bytecode once, before timing). Default: ${DEFAULT-VALUE}.")
+  WasmBenches.Engine engine;
+
+  @Option(
+      names = "--runtime",
+      paramLabel = "RUNTIME",
+      defaultValue = "chicory",
+      description =
+          "chicory (slotpool-chicory) or endive (slotpool-endive; interpreter only). Default:"
+              + " ${DEFAULT-VALUE}.")
+  WasmBenches.Runtime runtime;
+
+  @Option(
       names = "--costs-out",
       paramLabel = "FILE",
       description =
           "Also write the measured costs for simulate/tune --costs: hit_us from"
-              + " wasm/pooled-warm-confined, cold_us and evict_us from wasm/pooled-cold.")
+              + " wasm/pool-default, cold_us and evict_us from wasm/pool-evict, page_fault_us"
+              + " measured on a pool slot (a written page dropped and faulted back in, against"
+              + " one kept resident), bytes_per_slot from what the default pool's resets restored"
+              + " per request.")
   Path costsOut;
 
   @Mixin BenchOptions bench;
 
   @Override
   public Integer call() throws IOException {
-    byte[] wasm;
-    try {
-      wasm = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      throw new BadInputException(file + ": no such file");
-    } catch (IOException e) {
-      throw new BadInputException(file + ": cannot read (" + e.getMessage() + ")");
+    byte[] wasm = read(file, "FILE.wasm");
+    if (!wasi && (!wasiArgs.isEmpty() || stdin != null || !env.isEmpty())) {
+      throw new BadInputException("--arg, --stdin and --env need --wasi");
     }
+    byte[] input = stdin == null ? new byte[0] : read(stdin, "--stdin");
     if (costsOut != null) {
       Guards.checkOutputFile("--costs-out", costsOut);
     }
-    WasmBench wasmBench = WasmBench.of(file.toString(), wasm, export, args);
-    String once = wasmBench.tryOnce();
     Duration[] times = bench.durations();
-    List<String[]> rows = wasmBench.measureAll(times[0], times[1]);
-    bench.print(spec.commandLine().getOut(), file + ": " + once, rows);
-    if (costsOut != null) {
-      writeCosts(rows, wasmBench.initialMemoryBytes());
+    List<String> argv = new ArrayList<>();
+    argv.add(file.getFileName().toString());
+    argv.addAll(wasiArgs);
+    WasmRequest request =
+        new WasmRequest(
+            file.toString(),
+            wasm,
+            export,
+            args,
+            wasi,
+            argv,
+            input,
+            env,
+            engine == WasmBenches.Engine.COMPILER);
+    WasmRequestBench wasmBench = WasmBenches.create(runtime, request);
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      String once = wasmBench.tryOnce();
+      List<String[]> rows = wasmBench.measureAll(times[0], times[1]);
+      String heading =
+          file + " (" + runtime.label() + ", " + engine.label() + "): " + once + "; output checked";
+      bench.print(spec.commandLine().getOut(), heading, rows, WasmRequestBench.PLAIN);
+      if (costsOut != null) {
+        double pageFault = new PageFaultBench().microsPerPage(times[0], times[1]);
+        writeCosts(rows, pageFault, wasmBench);
+      }
+    } catch (OutputMismatchException e) {
+      err.println(spec.qualifiedName() + ": " + e.getMessage());
+      err.flush();
+      return 1;
     }
     return 0;
   }
 
-  private void writeCosts(List<String[]> rows, long workingSet) throws IOException {
-    double hit = micros(rows, "wasm/pooled-warm-confined");
-    double cold = micros(rows, "wasm/pooled-cold");
-    CostModel costs = new CostModel(hit, cold, cold, CostModel.DEFAULT.pageFault(), 4096, true);
+  private static byte[] read(Path path, String what) {
+    try {
+      return Files.readAllBytes(path);
+    } catch (NoSuchFileException e) {
+      throw new BadInputException(what + ": " + path + ": no such file");
+    } catch (IOException e) {
+      throw new BadInputException(what + ": " + path + ": cannot read (" + e.getMessage() + ")");
+    }
+  }
+
+  private void writeCosts(List<String[]> rows, double pageFault, WasmRequestBench wasmBench)
+      throws IOException {
+    double hit = micros(rows, WasmRequestBench.POOL_DEFAULT);
+    double evict = micros(rows, WasmRequestBench.POOL_EVICT);
+    CostModel costs = new CostModel(hit, evict, evict, pageFault, PageFaultBench.PAGE_SIZE, true);
+    PoolStats stats = wasmBench.defaultPoolStats();
+    long allocations = stats.affinityHits() + stats.coldAllocations() + stats.evictions();
+    long restored = stats.restoredBytes() + stats.decommitBytes();
+    long workingSet = allocations == 0 || restored == 0 ? -1 : restored / allocations;
+    String workingSource = "bytes_per_slot: bytes the default pool's resets restored per request";
+    if (workingSet < 0) {
+      workingSet = wasmBench.initialMemoryBytes();
+      workingSource = "bytes_per_slot: the module's initial memory (the pool restored nothing)";
+    }
     Provenance provenance = Slotpool.provenance(spec, 0);
     List<String> comments = new ArrayList<>(provenance.lines());
     comments.add(
-        "hit_us: wasm/pooled-warm-confined; cold_us, evict_us: wasm/pooled-cold (end to end);"
-            + " page_fault_us: not measured, the default");
+        "runtime "
+            + runtime.label()
+            + ", engine "
+            + engine.label()
+            + "; hit_us: "
+            + WasmRequestBench.POOL_DEFAULT
+            + "; cold_us, evict_us: "
+            + WasmRequestBench.POOL_EVICT
+            + " (end to end, faults included)");
+    comments.add(
+        "page_fault_us: a written page dropped (MADV_DONTNEED) and faulted back in, less one kept"
+            + " resident and zero-filled, per "
+            + PageFaultBench.PAGE_SIZE
+            + "-byte page ("
+            + Reports.fixed(pageFault, 3)
+            + " us)");
+    comments.add(workingSource);
     try (PrintWriter writer = new PrintWriter(Files.newBufferedWriter(costsOut))) {
       CostsFile.write(writer, comments, costs, workingSet);
     }

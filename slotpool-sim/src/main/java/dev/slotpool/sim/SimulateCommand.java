@@ -7,6 +7,7 @@ import dev.slotpool.sim.internal.MemoryModel;
 import dev.slotpool.sim.internal.Policy;
 import dev.slotpool.sim.internal.Progress;
 import dev.slotpool.sim.internal.Provenance;
+import dev.slotpool.sim.internal.Repeats;
 import dev.slotpool.sim.internal.Reports;
 import dev.slotpool.sim.internal.SimResult;
 import dev.slotpool.sim.internal.Simulator;
@@ -56,6 +57,8 @@ import picocli.CommandLine.Spec;
       "  slotpool simulate --workload hotspot --max-warm 0,4,16,64 --policy affinity,random",
       "  slotpool simulate --ops 10m --policy affinity --max-warm 10 --format csv",
       "  slotpool simulate --model seed --workload uniform --keys 10 --max-warm 1000 -p affinity",
+      "  slotpool simulate --model seed --workload uniform --keys 10 --max-warm 1000 -p affinity"
+          + " --ops 10m --repeat 20",
       "  slotpool simulate --hosts 8 --routing bounded-hash --max-warm 16",
       "  slotpool simulate --workload trace:requests.csv --out results/"
     })
@@ -111,6 +114,17 @@ final class SimulateCommand implements Callable<Integer> {
   long keepResident;
 
   @Option(
+      names = "--repeat",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "Run every configuration with N seeds (--seed, --seed + 1, ...) and report the mean"
+              + " hit rate, its 95% confidence interval and the spread across seeds instead of"
+              + " one seed's figures. One seed can be far from the mean: in the seed model the"
+              + " held slots random-walk. Default: ${DEFAULT-VALUE}.")
+  int repeat;
+
+  @Option(
       names = {"-f", "--format"},
       paramLabel = "FORMAT",
       defaultValue = "table",
@@ -146,6 +160,16 @@ final class SimulateCommand implements Callable<Integer> {
     List<Integer> thresholds = Thresholds.parse("--max-warm", maxWarm, config.slots());
     List<Policy.Kind> kinds = parsePolicies(policies);
     MemoryModel memory = memoryModel(reset, residentBudget, keepResident);
+    if (repeat < 1 || repeat > 1000) {
+      throw new BadInputException("--repeat: " + repeat + " (expected: 1 <= N <= 1000)");
+    }
+    if (repeat > 1 && (config.trace() != null || out != null)) {
+      throw new BadInputException(
+          "--repeat: "
+              + repeat
+              + " (expected: 1 with a trace or --out; repeats vary the seed of a generated"
+              + " workload and print a summary)");
+    }
     Guards.checkHeap(
         (long) config.slots() * config.hosts(),
         config.keys(),
@@ -158,7 +182,11 @@ final class SimulateCommand implements Callable<Integer> {
       total += config.totalSteps() * (kind.usesThreshold() ? thresholds.size() : 1);
     }
     PrintWriter err = spec.commandLine().getErr();
+    total = Math.multiplyExact(total, repeat);
     Guards.checkTime(total, workload.force, workload.quiet, err);
+    if (repeat > 1) {
+      return repeated(config, kinds, thresholds, memory, total, err);
+    }
     Simulator simulator = new Simulator(config);
     List<SimResult> results = new ArrayList<>();
     try (Progress progress = Progress.start(err, total, !workload.quiet && Progress.terminal())) {
@@ -189,6 +217,67 @@ final class SimulateCommand implements Callable<Integer> {
     if (out != null) {
       writeFiles(config, results, best, provenance);
     }
+    return 0;
+  }
+
+  /** Runs every configuration with {@link #repeat} seeds and prints the summaries. */
+  private int repeated(
+      Simulator.Config first,
+      List<Policy.Kind> kinds,
+      List<Integer> thresholds,
+      MemoryModel memory,
+      long total,
+      PrintWriter err) {
+    long firstSeed = workload.seed;
+    List<List<SimResult>> runs = new ArrayList<>();
+    try (Progress progress = Progress.start(err, total, !workload.quiet && Progress.terminal())) {
+      for (int r = 0; r < repeat; r++) {
+        workload.seed = firstSeed + r;
+        Simulator simulator = new Simulator(r == 0 ? first : workload.config());
+        int index = 0;
+        for (Policy.Kind kind : kinds) {
+          for (int threshold : kind.usesThreshold() ? thresholds : thresholds.subList(0, 1)) {
+            progress.label(
+                kind.label()
+                    + (kind.usesThreshold() ? " max-warm " + threshold : "")
+                    + ", seed "
+                    + workload.seed);
+            if (r == 0) {
+              runs.add(new ArrayList<>());
+            }
+            runs.get(index++).add(simulator.run(kind, threshold, memory, progress.done()));
+          }
+        }
+      }
+    } finally {
+      workload.seed = firstSeed;
+    }
+    List<Repeats.Summary> summaries = new ArrayList<>();
+    List<SimResult> all = new ArrayList<>();
+    for (List<SimResult> one : runs) {
+      summaries.add(Repeats.summarize(one, firstSeed));
+      all.addAll(one);
+    }
+    Provenance provenance = Slotpool.provenance(spec, firstSeed);
+    PrintWriter stdout = spec.commandLine().getOut();
+    switch (format) {
+      case csv -> Repeats.csv(summaries, provenance, stdout);
+      case json -> Repeats.json(summaries, provenance, stdout);
+      case table -> {
+        stdout.println(summary(first, memory));
+        stdout.println(
+            "repeated with seeds "
+                + firstSeed
+                + ".."
+                + (firstSeed + repeat - 1)
+                + ": the mean hit rate, the 95% confidence interval of the mean (Student's t),"
+                + " and the spread across seeds");
+        stdout.println();
+        Repeats.table(summaries, stdout);
+        stdout.flush();
+      }
+    }
+    Guards.warnFailures(all, err);
     return 0;
   }
 

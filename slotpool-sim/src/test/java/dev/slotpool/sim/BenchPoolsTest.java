@@ -31,14 +31,14 @@ class BenchPoolsTest {
   }
 
   @Test
-  void benchWasm_invokesTheExportAndTimesThreeWays(@TempDir Path dir) throws IOException {
+  void benchWasm_invokesTheExportAndTimesFourWays(@TempDir Path dir) throws IOException {
     CommandRun run = bench("bench", "wasm", module(dir).toString(), "--invoke", "add", "2", "3");
 
     assertThat(run.status()).as(run.toString()).isZero();
     assertThat(run.out()).contains("add(2, 3) = [5]").contains("us/op");
     assertThat(run.out().lines().map(l -> l.split(" ")[0]))
         .contains(
-            "wasm/default", "wasm/pooled-cold", "wasm/pooled-warm", "wasm/pooled-warm-confined");
+            "wasm/plain", "wasm/pool-default", "wasm/pool-fixed-keep-resident", "wasm/pool-evict");
   }
 
   @Test
@@ -52,12 +52,7 @@ class BenchPoolsTest {
     assertThat(lines.subList(1, lines.size()))
         .extracting(l -> l.split(",")[0])
         .containsExactly(
-            "wasm/default",
-            "wasm/pooled-cold",
-            "wasm/pooled-warm",
-            "wasm/pooled-warm-confined",
-            "wasm/pool-default",
-            "wasm/pool-fixed-keep-resident");
+            "wasm/plain", "wasm/pool-default", "wasm/pool-fixed-keep-resident", "wasm/pool-evict");
   }
 
   @Test

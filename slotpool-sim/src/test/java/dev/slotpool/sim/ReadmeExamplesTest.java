@@ -8,6 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,23 +31,36 @@ class ReadmeExamplesTest {
     return blocks().stream().filter(b -> b.contains(containing)).findFirst().orElseThrow();
   }
 
+  /**
+   * The examples run in parallel, one per core: the commands share no state (the command line,
+   * simulator and output writers are per run), and the default scenario's runs are most of this
+   * class's time.
+   */
   @Test
-  void commandExamples_runAsWritten(@TempDir Path dir) throws IOException {
-    int ran = 0;
+  void commandExamples_runAsWritten(@TempDir Path dir) throws Exception {
+    List<String> commands = new ArrayList<>();
     for (String line : block("./slotpool simulate").lines().toList()) {
       String command = line.replaceAll("#.*", "").strip();
-      if (!command.startsWith("./slotpool simulate") && !command.startsWith("./slotpool tune")) {
-        continue; // bench examples name a module of the reader's; --help is tested elsewhere
+      if (command.startsWith("./slotpool simulate") || command.startsWith("./slotpool tune")) {
+        commands.add(command); // bench examples name a module of the reader's; --help elsewhere
       }
-      String[] args =
-          Arrays.stream(command.substring("./slotpool ".length()).split(" +"))
-              .map(a -> a.equals("results/") ? dir.resolve("results").toString() : a)
-              .toArray(String[]::new);
-      CommandRun run = CommandRun.of(args);
-      assertThat(run.status()).as(command + "\n" + run).isZero();
-      ran++;
     }
-    assertThat(ran).isGreaterThanOrEqualTo(5);
+    assertThat(commands).hasSizeGreaterThanOrEqualTo(5);
+    int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+    try (ExecutorService executor = Executors.newFixedThreadPool(threads)) {
+      List<Future<CommandRun>> runs = new ArrayList<>();
+      for (String command : commands) {
+        String[] args =
+            Arrays.stream(command.substring("./slotpool ".length()).split(" +"))
+                .map(a -> a.equals("results/") ? dir.resolve("results").toString() : a)
+                .toArray(String[]::new);
+        runs.add(executor.submit(() -> CommandRun.of(args)));
+      }
+      for (int i = 0; i < commands.size(); i++) {
+        CommandRun run = runs.get(i).get();
+        assertThat(run.status()).as(commands.get(i) + "\n" + run).isZero();
+      }
+    }
     assertThat(dir.resolve("results/simulate.png")).exists();
   }
 
