@@ -1,6 +1,5 @@
 package dev.slotpool.bench.wasm;
 
-import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
@@ -151,7 +150,7 @@ public final class RealModule {
       synchronized (this) {
         c = compiled;
         if (c == null) {
-          c = MachineFactoryCompiler.compile(module());
+          c = RuntimeSpecifics.compile(name, module());
           compiled = c;
         }
       }

@@ -66,8 +66,8 @@ public class RealModuleRequestBenchmark {
     "rust-greet",
     "wabt-wat2wasm",
     "wabt-wast2json",
-    "quickjs",
-    "sqlite"
+    "quickjs", // Chicory-built machine
+    "sqlite" // Chicory-built machine
   })
   String module;
 
