@@ -131,7 +131,8 @@ public final class RealModule {
    * (compiled on the first call, then the same factory).
    *
    * @throws UnsupportedOperationException for the interpreter on a module that has no interpretable
-   *     code
+   *     code, or for the compiler where the runtime on the class path has none that runs (see
+   *     {@code RuntimeSpecifics})
    */
   public Function<Instance, Machine> machineFactory(Engine engine) {
     if (engine == Engine.INTERPRETER) {
