@@ -1,6 +1,5 @@
 package dev.slotpool.bench.wasm;
 
-import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
@@ -132,7 +131,8 @@ public final class RealModule {
    * (compiled on the first call, then the same factory).
    *
    * @throws UnsupportedOperationException for the interpreter on a module that has no interpretable
-   *     code
+   *     code, or for the compiler where the runtime on the class path has none that runs (see
+   *     {@code RuntimeSpecifics})
    */
   public Function<Instance, Machine> machineFactory(Engine engine) {
     if (engine == Engine.INTERPRETER) {
@@ -151,7 +151,7 @@ public final class RealModule {
       synchronized (this) {
         c = compiled;
         if (c == null) {
-          c = MachineFactoryCompiler.compile(module());
+          c = RuntimeSpecifics.compile(name, module());
           compiled = c;
         }
       }

@@ -41,7 +41,13 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 2, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class RealModuleExecutionBenchmark {
-  @Param({"c-sha256", "c-json", "c-alloc", "c-sort", "sqlite"})
+  @Param({
+    "c-sha256",
+    "c-json",
+    "c-alloc",
+    "c-sort",
+    "sqlite" // Chicory-built machine
+  })
   String module;
 
   @Param({"INTERPRETER", "COMPILER"})

@@ -48,6 +48,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * (quick look: add {@code -f 1 -wi 2 -i 3 -w 1s -r 1s}). Two threads: {@link
  * RealModuleThreadsBenchmark}; execution only: {@link RealModuleExecutionBenchmark}.
+ *
+ * <p>Both runtimes: these classes are generated for Endive at build time into {@code
+ * dev.slotpool.bench.endive.wasm} (pattern {@code 'endive.*RealModuleRequestBenchmark'}), without
+ * QuickJS and SQLite (see {@code RuntimeSpecifics}). Endive's compiler runs only on Endive 1.0.0,
+ * so its {@code COMPILER} cases need the jar built with {@code -Pendive-compiler} ({@code
+ * target/benchmarks-endive-compiler.jar}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -66,8 +72,8 @@ public class RealModuleRequestBenchmark {
     "rust-greet",
     "wabt-wat2wasm",
     "wabt-wast2json",
-    "quickjs",
-    "sqlite"
+    "quickjs", // Chicory-built machine
+    "sqlite" // Chicory-built machine
   })
   String module;
 

@@ -2,8 +2,6 @@ package dev.slotpool.bench.wasm;
 
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
-import io.roastedroot.quickjs4j.core.JavyPluginModule;
-import io.roastedroot.sqlite4j.SQLiteModule;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -36,10 +34,14 @@ import java.util.Map;
  *   <tr><td>wabt-wast2json</td><td>converts a spec-test script</td><td>{@code
  *       com.dylibso.chicory:wabt:1.0.0}</td>
  *   <tr><td>quickjs</td><td>compiles and runs a script</td><td>{@code
- *       io.roastedroot:quickjs4j:0.0.17} (QuickJS via Javy, Rust + C)</td>
+ *       io.roastedroot:quickjs4j:0.0.17} (QuickJS via Javy, Rust + C); see {@code
+ *       RuntimeSpecifics}</td>
  *   <tr><td>sqlite</td><td>creates, fills and queries a table</td><td>{@code
- *       io.roastedroot:sqlite4j:3.50.4.1} (C)</td>
+ *       io.roastedroot:sqlite4j:3.50.4.1} (C); see {@code RuntimeSpecifics}</td>
  * </table>
+ *
+ * <p>The two libraries come from artifacts that ship a machine built for one runtime: {@code
+ * RuntimeSpecifics}, the corpus's one runtime-specific file, lists them.
  *
  * <p>Thread-safe: the catalog is immutable and each {@link RealModule} is thread-safe.
  */
@@ -129,18 +131,7 @@ public final class RealModules {
             .directories(() -> Map.of("/in", WabtFiles.input(), "/out", WabtFiles.output()))
             .files(WabtFiles::written)
             .build());
-    list.add(
-        RealModule.builder(
-                "quickjs", "JavaScript: QuickJS via Javy, Rust + C", JavyPluginModule::load)
-            .buildTimeMachine(JavyPluginModule::create)
-            .body(LibraryRequests::quickjs)
-            .build());
-    list.add(
-        RealModule.builder("sqlite", "C: SQLite 3.50.4, wasi-sdk", SQLiteModule::load)
-            .buildTimeMachine(SQLiteModule::create)
-            .body(LibraryRequests::sqlite)
-            .work(i -> java.util.Arrays.hashCode(LibraryRequests.sqlite(i)))
-            .build());
+    list.addAll(RuntimeSpecifics.libraryModules());
     var map = new LinkedHashMap<String, RealModule>();
     for (RealModule m : list) {
       map.put(m.name(), m);
