@@ -209,8 +209,8 @@ public final class WasmSnapshot implements AutoCloseable {
   }
 
   /**
-   * The module as it is, or a copy without its start section (the snapshot already ran it) and
-   * with every active element segment emptied (restore() writes the captured table entries).
+   * The module as it is, or a copy without its start section (the snapshot already ran it) and with
+   * every active element segment emptied (restore() writes the captured table entries).
    */
   private static WasmModule forRestore(WasmModule m) {
     boolean activeElements = false;

@@ -27,9 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * the default settings, with and without a snapshot:
  *
  * <ul>
- *   <li>{@code quickJsInitThenRequest}: instantiate QuickJS (quickjs4j), create the engine's runtime
- *       and context, evaluate the prelude (which defines {@code render}) and compile the request's
- *       handler, then run the handler, close: what every request pays without a snapshot;
+ *   <li>{@code quickJsInitThenRequest}: instantiate QuickJS (quickjs4j), create the engine's
+ *       runtime and context, evaluate the prelude (which defines {@code render}) and compile the
+ *       request's handler, then run the handler, close: what every request pays without a snapshot;
  *   <li>{@code quickJsSnapshotThenRequest}: instantiate from a snapshot taken after that init, run
  *       the same compiled handler (its bytecode is in the snapshot's memory), close;
  *   <li>{@code sqliteInitThenRequest}: instantiate SQLite (sqlite4j), open an in-memory database,
@@ -39,11 +39,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *       the prepared query and read its row, close.
  * </ul>
  *
- * The request is the same in both arms of a pair, and gives the same result (checked at setup).
- * The requests of one thread share one WASI host, as a server's would (QuickJS's stdout, the
- * result, is cleared before each; building Chicory 1.7.5's WASI costs about as much as a light
- * request); host state is not part of a snapshot in any case. Run: {@code java -jar slotpool-bench/target/benchmarks.jar
- * SnapshotBenchmark -f 1 -wi 2 -i 3 -w 1s -r 1s}
+ * The request is the same in both arms of a pair, and gives the same result (checked at setup). The
+ * requests of one thread share one WASI host, as a server's would (QuickJS's stdout, the result, is
+ * cleared before each; building Chicory 1.7.5's WASI costs about as much as a light request); host
+ * state is not part of a snapshot in any case. Run: {@code java -jar
+ * slotpool-bench/target/benchmarks.jar SnapshotBenchmark -f 1 -wi 2 -i 3 -w 1s -r 1s}
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -46,8 +46,8 @@ public final class QuickJs {
   public record Script(int address, int length) {}
 
   /**
-   * One instance's host side: a WASI context with its own stdout, a fixed clock and a seeded
-   * random source. Not thread-safe: one instance at a time ({@link #reset()} between them).
+   * One instance's host side: a WASI context with its own stdout, a fixed clock and a seeded random
+   * source. Not thread-safe: one instance at a time ({@link #reset()} between them).
    */
   public static final class Host implements AutoCloseable {
     private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
