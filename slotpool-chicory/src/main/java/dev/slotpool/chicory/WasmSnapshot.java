@@ -43,6 +43,9 @@ import java.util.function.Consumer;
  * and mutable globals (their state belongs to the host); globals and table entries that hold an
  * externref, a GC object or a function of another instance.
  *
+ * <p>{@link SnapshotWriter} writes a snapshot as a new module that any engine instantiates without
+ * running the init, as Wizer's output.
+ *
  * <p>Thread-safe: any thread may instantiate from a snapshot at any time. {@link #close()} (or
  * closing the pool) makes later instantiations throw {@link IllegalStateException}; instances
  * already open keep working, and their slots come back without the snapshot's affinity.
