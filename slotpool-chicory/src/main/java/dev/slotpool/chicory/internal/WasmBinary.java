@@ -45,7 +45,8 @@ public final class WasmBinary {
     /** Whether it is a reference to functions (func, nofunc, or a defined function type). */
     public boolean isFunction() {
       int heap = heapType()[0] & 0xFF;
-      return heap == 0x70 || heap == 0x73 || (heap & 0x40) == 0;
+      boolean concrete = (heap & 0x80) != 0 || (heap & 0x40) == 0; // a type index (s33 >= 0)
+      return heap == 0x70 || heap == 0x73 || concrete;
     }
 
     /** Wraps encoded bytes. */
