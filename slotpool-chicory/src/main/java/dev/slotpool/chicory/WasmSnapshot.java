@@ -3,7 +3,10 @@ package dev.slotpool.chicory;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ActiveElement;
 import com.dylibso.chicory.wasm.types.CustomSection;
+import com.dylibso.chicory.wasm.types.Element;
+import com.dylibso.chicory.wasm.types.ElementSection;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.slotpool.chicory.internal.InstanceMemories;
 import dev.slotpool.chicory.internal.MemoryPlan;
@@ -11,6 +14,7 @@ import dev.slotpool.chicory.internal.PooledLinearMemory;
 import dev.slotpool.chicory.internal.SnapshotState;
 import dev.slotpool.memory.MemoryPool;
 import dev.slotpool.memory.PooledMemory;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -39,6 +43,9 @@ import java.util.function.Consumer;
  * and mutable globals (their state belongs to the host); globals and table entries that hold an
  * externref, a GC object or a function of another instance.
  *
+ * <p>{@link SnapshotWriter} writes a snapshot as a new module that any engine instantiates without
+ * running the init, as Wizer's output.
+ *
  * <p>Thread-safe: any thread may instantiate from a snapshot at any time. {@link #close()} (or
  * closing the pool) makes later instantiations throw {@link IllegalStateException}; instances
  * already open keep working, and their slots come back without the snapshot's affinity.
@@ -47,13 +54,16 @@ import java.util.function.Consumer;
  * Implementation notes
  *
  * instantiate() builds a Chicory Instance of `restoreModule` (the module itself, or a copy without
- * its start section, so that Instance.initialize cannot run it again) with: a memory factory that
+ * its start section, so that Instance.initialize cannot run it again, and with its active element
+ * segments emptied, so that it evaluates no initialiser: for QuickJS thousands of table entries
+ * a request would otherwise pay twice) with: a memory factory that
  * leases each defined memory with this snapshot's key and image at its captured size, in a FRESH
  * PooledLinearMemory whose plan counts every active segment as imaged (so initialize() writes
- * nothing); the state's GlobalFactory and TableFactory; start off. Element segments are still
- * applied by Chicory and then overwritten by SnapshotState.restore(), which writes every captured
- * table entry and drops the captured segments. Cost beyond a warm module instantiation: one write
- * per table entry.
+ * nothing); the state's GlobalFactory and TableFactory; start off. SnapshotState.restore() then
+ * writes every captured table entry and drops the captured segments. An emptied active segment
+ * behaves as the spec's dropped one (table.init of it traps unless its length is 0), which is what
+ * an active segment is after instantiation. Cost beyond a warm module instantiation: one write per
+ * table entry.
  */
 public final class WasmSnapshot implements AutoCloseable {
   private final WasmInstancePool pool;
@@ -76,7 +86,7 @@ public final class WasmSnapshot implements AutoCloseable {
     this.pool = pool;
     this.memoryPool = memoryPool;
     this.module = module;
-    this.restoreModule = withoutStart(module);
+    this.restoreModule = forRestore(module);
     this.customizer = customizer;
     this.state = state;
     this.name = "snapshot@" + Integer.toHexString(System.identityHashCode(this));
@@ -201,9 +211,23 @@ public final class WasmSnapshot implements AutoCloseable {
     }
   }
 
-  /** The module as it is, or a copy without its start section (the snapshot already ran it). */
-  private static WasmModule withoutStart(WasmModule m) {
-    if (m.startSection().isEmpty()) {
+  /**
+   * The module as it is, or a copy without its start section (the snapshot already ran it) and with
+   * every active element segment emptied (restore() writes the captured table entries).
+   */
+  private static WasmModule forRestore(WasmModule m) {
+    boolean activeElements = false;
+    var elements = ElementSection.builder();
+    for (Element element : m.elementSection().elements()) {
+      if (element instanceof ActiveElement active && active.elementCount() > 0) {
+        activeElements = true;
+        elements.addElement(
+            new ActiveElement(active.type(), List.of(), active.tableIndex(), active.offset()));
+      } else {
+        elements.addElement(element);
+      }
+    }
+    if (m.startSection().isEmpty() && !activeElements) {
       return m;
     }
     var b =
@@ -214,7 +238,7 @@ public final class WasmSnapshot implements AutoCloseable {
             .setTableSection(m.tableSection())
             .setGlobalSection(m.globalSection())
             .setExportSection(m.exportSection())
-            .setElementSection(m.elementSection())
+            .setElementSection(activeElements ? elements.build() : m.elementSection())
             .setCodeSection(m.codeSection())
             .setDataSection(m.dataSection())
             .withValidation(false)

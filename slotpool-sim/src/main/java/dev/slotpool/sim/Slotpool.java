@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
       SimulateCommand.class,
       TuneCommand.class,
       BenchCommand.class,
+      SnapshotCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Slotpool implements Callable<Integer> {

@@ -1,9 +1,14 @@
 package dev.slotpool.bench.snapshot;
 
+import com.dylibso.chicory.runtime.Instance;
+import dev.slotpool.bench.wasm.RealModules;
 import dev.slotpool.chicory.PooledInstance;
 import dev.slotpool.chicory.WasmInstancePool;
 import dev.slotpool.chicory.WasmSnapshot;
+import dev.slotpool.testkit.quickjs.QuickJs;
+import io.roastedroot.sqlite4j.SQLiteModule;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -18,18 +23,27 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One JavaScript request per instance on QuickJS (quickjs4j's build-time-compiled module), from a
- * pool with the default settings:
+ * One request per instance on two real modules with build-time-compiled machines, from a pool with
+ * the default settings, with and without a snapshot:
  *
  * <ul>
- *   <li>{@code initThenRequest}: instantiate, create the engine's runtime and context, evaluate the
- *       prelude, then the request, close: what every request pays without a snapshot;
- *   <li>{@code snapshotThenRequest}: instantiate from a snapshot taken after the engine's init and
- *       the prelude, evaluate the same request, close.
+ *   <li>{@code quickJsInitThenRequest}: instantiate QuickJS (quickjs4j), create the engine's
+ *       runtime and context, evaluate the prelude (which defines {@code render}) and compile the
+ *       request's handler, then run the handler, close: what every request pays without a snapshot;
+ *   <li>{@code quickJsSnapshotThenRequest}: instantiate from a snapshot taken after that init, run
+ *       the same compiled handler (its bytecode is in the snapshot's memory), close;
+ *   <li>{@code sqliteInitThenRequest}: instantiate SQLite (sqlite4j), open an in-memory database,
+ *       create a table and an index, insert and update 500 rows, prepare the query, then step it
+ *       and read its row, close;
+ *   <li>{@code sqliteSnapshotThenRequest}: instantiate from a snapshot taken after that init, step
+ *       the prepared query and read its row, close.
  * </ul>
  *
- * Both print the same line (checked at setup). Run: {@code java -jar
- * slotpool-bench/target/benchmarks.jar SnapshotBenchmark -f 1 -wi 2 -i 3}
+ * The request is the same in both arms of a pair, and gives the same result (checked at setup). The
+ * requests of one thread share one WASI host, as a server's would (QuickJS's stdout, the result, is
+ * cleared before each; building Chicory 1.7.5's WASI costs about as much as a light request); host
+ * state is not part of a snapshot in any case. Run: {@code java -jar
+ * slotpool-bench/target/benchmarks.jar SnapshotBenchmark -f 1 -wi 2 -i 3 -w 1s -r 1s}
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -49,43 +63,78 @@ public class SnapshotBenchmark {
   static final String REQUEST = "console.log(render('t7', 'world'), [3, 1, 2].sort().join());";
 
   private WasmInstancePool pool;
-  private WasmSnapshot snapshot;
+  private QuickJs.Host host;
+  private Consumer<Instance.Builder> quickJsImports;
+  private WasmSnapshot quickJs;
+  private QuickJs.Script handler;
+  private Consumer<Instance.Builder> sqliteImports;
+  private WasmSnapshot sqlite;
+  private int statement;
 
   @Setup(Level.Trial)
   public void setUp() {
     pool = WasmInstancePool.builder().build();
-    try (var host = new QuickJs.Host()) {
-      snapshot = pool.snapshot(QuickJs.MODULE, host.customizer(), QuickJs.init(PRELUDE));
-    }
-    String viaInit = initThenRequest();
-    String viaSnapshot = snapshotThenRequest();
-    if (!viaInit.equals(viaSnapshot) || !viaInit.startsWith("HELLO WORLD FROM TEMPLATE 7")) {
+    host = new QuickJs.Host();
+    quickJsImports = host.customizer();
+    quickJs = pool.snapshot(QuickJs.MODULE, quickJsImports, i -> handler = quickJsInit(i));
+    sqliteImports = RealModules.get("sqlite").workCustomizer(SQLiteModule::create);
+    sqlite = pool.snapshot(SqliteRequests.MODULE, sqliteImports, i -> statement = sqliteInit(i));
+    check(quickJsInitThenRequest(), quickJsSnapshotThenRequest(), "HELLO WORLD FROM TEMPLATE 7");
+    check(sqliteInitThenRequest(), sqliteSnapshotThenRequest(), SqliteRequests.EXPECTED);
+  }
+
+  private static void check(String viaInit, String viaSnapshot, String expected) {
+    if (!viaInit.equals(viaSnapshot) || !viaInit.startsWith(expected)) {
       throw new IllegalStateException("results differ: '" + viaInit + "' vs '" + viaSnapshot + "'");
     }
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    snapshot.close();
+    quickJs.close();
+    sqlite.close();
     pool.close();
+    host.close();
+  }
+
+  private static QuickJs.Script quickJsInit(Instance instance) {
+    QuickJs.init(PRELUDE).accept(instance);
+    return QuickJs.compile(instance, REQUEST);
+  }
+
+  private static int sqliteInit(Instance instance) {
+    return SqliteRequests.prepare(SqliteRequests.open(instance), instance);
   }
 
   @Benchmark
-  public String initThenRequest() {
-    try (var host = new QuickJs.Host();
-        PooledInstance pooled = pool.instantiate(QuickJs.MODULE, host.customizer())) {
-      QuickJs.init(PRELUDE).accept(pooled.instance());
-      QuickJs.eval(pooled.instance(), REQUEST);
+  public String quickJsInitThenRequest() {
+    host.reset();
+    try (PooledInstance pooled = pool.instantiate(QuickJs.MODULE, quickJsImports)) {
+      QuickJs.run(pooled.instance(), quickJsInit(pooled.instance()));
       return host.stdout();
     }
   }
 
   @Benchmark
-  public String snapshotThenRequest() {
-    try (var host = new QuickJs.Host();
-        PooledInstance pooled = pool.instantiate(snapshot, host.customizer())) {
-      QuickJs.eval(pooled.instance(), REQUEST);
+  public String quickJsSnapshotThenRequest() {
+    host.reset();
+    try (PooledInstance pooled = pool.instantiate(quickJs, quickJsImports)) {
+      QuickJs.run(pooled.instance(), handler);
       return host.stdout();
+    }
+  }
+
+  @Benchmark
+  public String sqliteInitThenRequest() {
+    try (PooledInstance pooled = pool.instantiate(SqliteRequests.MODULE, sqliteImports)) {
+      return SqliteRequests.query(pooled.instance(), sqliteInit(pooled.instance()));
+    }
+  }
+
+  @Benchmark
+  public String sqliteSnapshotThenRequest() {
+    try (PooledInstance pooled = pool.instantiate(sqlite, sqliteImports)) {
+      return SqliteRequests.query(pooled.instance(), statement);
     }
   }
 }

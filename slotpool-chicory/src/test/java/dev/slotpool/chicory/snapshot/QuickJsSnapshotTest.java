@@ -8,6 +8,7 @@ import com.dylibso.chicory.runtime.Memory;
 import dev.slotpool.chicory.PooledInstance;
 import dev.slotpool.chicory.WasmInstancePool;
 import dev.slotpool.chicory.WasmSnapshot;
+import dev.slotpool.testkit.quickjs.QuickJs;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -39,7 +39,7 @@ class ReactorSnapshotTest {
   }
 
   /** What a request observes: every export's answer, and the traps of the dropped segments. */
-  private static List<Object> observe(Instance instance) {
+  static List<Object> observe(Instance instance) {
     var seen = new ArrayList<Object>();
     seen.add(instance.memory().pages());
     seen.add(instance.export("seed").apply()[0]);
