@@ -132,6 +132,7 @@ public final class MemoryPool implements AutoCloseable {
   private final AtomicLong failedAllocations = new AtomicLong();
   private final AtomicLong imageMappings = new AtomicLong();
   private final AtomicLong leakedLeases = new AtomicLong();
+  private final AtomicLong waits = new AtomicLong();
 
   private MemoryPool(Builder b) {
     long page = Libc.pageSize();
@@ -232,6 +233,7 @@ public final class MemoryPool implements AutoCloseable {
     checkAllocation(image, initialBytes);
     long start = System.nanoTime();
     long timeoutNanos = saturatedNanos(timeout);
+    boolean waited = false;
     while (true) {
       long seen = returns.version();
       long stamp = lifecycle.enterOpen();
@@ -242,6 +244,10 @@ public final class MemoryPool implements AutoCloseable {
         }
       } finally {
         lifecycle.exit(stamp);
+      }
+      if (!waited && timeoutNanos > 0) {
+        waited = true;
+        waits.incrementAndGet(); // once per call that had to wait, whatever it then got
       }
       // Wait without the lifecycle lock, so that close() and purge() are never held up by it.
       if (!returns.awaitChange(seen, start, timeoutNanos, lifecycle::checkOpen)) {
@@ -334,7 +340,8 @@ public final class MemoryPool implements AutoCloseable {
         memory.zeroedBytes(),
         returns.decommitBytes(),
         budget.decommits(),
-        budget.decommitBytes());
+        budget.decommitBytes(),
+        waits.get());
   }
 
   /** The number of slots. */
