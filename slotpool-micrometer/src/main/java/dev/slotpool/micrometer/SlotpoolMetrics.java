@@ -88,18 +88,18 @@ public final class SlotpoolMetrics implements MeterBinder {
   @Override
   public void bindTo(MeterRegistry registry) {
     Objects.requireNonNull(registry, "registry");
-    gauge(registry, "slotpool.slots.max", "slots", "The pool's capacity", PoolStats::slots);
-    gauge(registry, "slotpool.slots.in.use", "slots", "Slots leased out now", PoolStats::inUse);
+    gauge(registry, "slotpool.slots.max", null, "The pool's capacity", PoolStats::slots);
+    gauge(registry, "slotpool.slots.in.use", null, "Slots leased out now", PoolStats::inUse);
     gauge(
         registry,
         "slotpool.slots.unused.warm",
-        "slots",
+        null,
         "Slots used before, reset, and waiting for reuse",
         PoolStats::unusedWarmSlots);
     gauge(
         registry,
         "slotpool.slots.pending.decommit",
-        "slots",
+        null,
         "Released slots whose decommit is still queued",
         PoolStats::pendingDecommits);
     gauge(
