@@ -4,6 +4,7 @@ import dev.slotpool.sim.internal.BadInputException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -96,9 +97,9 @@ public final class Slotpool implements Callable<Integer> {
   }
 
   /**
-   * The build's version and commit, from the {@code version.properties} the build filled in: {@code
-   * slotpool 0.1.0 (commit 0123456789ab)}, or {@code commit unknown} when the build had no git
-   * repository to read (a source archive).
+   * The build's version and commit: {@code slotpool 0.1.0 (commit 0123456789ab)}, from the {@code
+   * version.properties} and {@code commit} resources the build wrote, or {@code commit unknown}
+   * when the build had no git repository to read (a source archive).
    */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
@@ -111,10 +112,21 @@ public final class Slotpool implements Callable<Integer> {
       } catch (IOException e) {
         // Described below as an unknown version rather than failing the command.
       }
+      try (InputStream in = Slotpool.class.getResourceAsStream("commit")) {
+        if (in != null) {
+          properties.setProperty(
+              "commit", new String(in.readAllBytes(), StandardCharsets.US_ASCII).strip());
+        }
+      } catch (IOException e) {
+        // An unknown commit.
+      }
       return new String[] {describe(properties)};
     }
 
-    /** The version line for the given properties; placeholders the build left are unknown. */
+    /**
+     * The version line for the {@code version} and {@code commit} properties; a missing or blank
+     * value, or a placeholder the build left, is unknown.
+     */
     static String describe(Properties properties) {
       String version = known(properties.getProperty("version"));
       String commit = known(properties.getProperty("commit"));
