@@ -125,6 +125,7 @@ public final class MemoryPool implements AutoCloseable {
   private final SlotLeases leases;
 
   private final AtomicLong failedAllocations = new AtomicLong();
+  private final AtomicLong waits = new AtomicLong();
 
   private MemoryPool(Builder b) {
     long page = Libc.pageSize();
@@ -238,6 +239,7 @@ public final class MemoryPool implements AutoCloseable {
     checkAllocation(image, initialBytes);
     long start = System.nanoTime();
     long timeoutNanos = saturatedNanos(timeout);
+    boolean waited = false;
     while (true) {
       long seen = returns.version();
       long stamp = lifecycle.enterOpen();
@@ -248,6 +250,10 @@ public final class MemoryPool implements AutoCloseable {
         }
       } finally {
         lifecycle.exit(stamp);
+      }
+      if (!waited && timeoutNanos > 0) {
+        waited = true;
+        waits.incrementAndGet(); // once per call that had to wait, whatever it then got
       }
       // Wait without the lifecycle lock, so that close() and purge() are never held up by it.
       if (!returns.awaitChange(seen, start, timeoutNanos, lifecycle::checkOpen)) {
@@ -317,7 +323,8 @@ public final class MemoryPool implements AutoCloseable {
         memory.zeroedBytes(),
         returns.decommitBytes(),
         budget.decommits(),
-        budget.decommitBytes());
+        budget.decommitBytes(),
+        waits.get());
   }
 
   /** The number of slots. */

@@ -43,6 +43,9 @@ package dev.slotpool.memory;
  *     resident budget, coldest (least recently released) first; they stay warm, with their affinity
  *     and image mapping, and fault their pages in again on next use
  * @param budgetDecommitBytes the resident bytes those budget decommits dropped
+ * @param waits allocations that found every slot in use and waited for one ({@link
+ *     MemoryPool#allocate(Object, MemoryImage, long, java.time.Duration)} with a positive timeout),
+ *     counted once per call whether it then got a slot, timed out or was interrupted
  */
 public record PoolStats(
     int slots,
@@ -65,7 +68,8 @@ public record PoolStats(
     long zeroedBytes,
     long decommitBytes,
     long budgetDecommits,
-    long budgetDecommitBytes) {
+    long budgetDecommitBytes,
+    long waits) {
 
   /** Bytes that resets restored by hand, by copy or by zero-fill. */
   public long restoredBytes() {

@@ -17,9 +17,10 @@ import java.util.function.ToLongFunction;
 /**
  * Binds a {@link MemoryPool}'s or a {@link WasmInstancePool}'s statistics to a Micrometer {@link
  * MeterRegistry}: gauges for the slots in use, the unused warm slots and the bytes they keep
- * resident, and function counters for allocations by outcome, affinity misses, image mappings and
- * decommits. Every meter carries the tags {@code pool} (the name given here) and {@code type}
- * ({@code MemoryPool} or {@code WasmInstancePool}); the names are listed in this module's README.
+ * resident and the resident budget, and function counters for allocations by outcome, affinity
+ * misses, waits, image mappings, resets by kind, decommits and leaked leases. Every meter carries
+ * the tags {@code pool} (the name given here) and {@code type} ({@code MemoryPool} or {@code
+ * WasmInstancePool}); the names are listed in this module's README.
  *
  * <pre>{@code
  * new SlotpoolMetrics(pool, "checkout").bindTo(registry);
@@ -87,18 +88,18 @@ public final class SlotpoolMetrics implements MeterBinder {
   @Override
   public void bindTo(MeterRegistry registry) {
     Objects.requireNonNull(registry, "registry");
-    gauge(registry, "slotpool.slots.max", "slots", "The pool's capacity", PoolStats::slots);
-    gauge(registry, "slotpool.slots.in.use", "slots", "Slots leased out now", PoolStats::inUse);
+    gauge(registry, "slotpool.slots.max", null, "The pool's capacity", PoolStats::slots);
+    gauge(registry, "slotpool.slots.in.use", null, "Slots leased out now", PoolStats::inUse);
     gauge(
         registry,
         "slotpool.slots.unused.warm",
-        "slots",
+        null,
         "Slots used before, reset, and waiting for reuse",
         PoolStats::unusedWarmSlots);
     gauge(
         registry,
         "slotpool.slots.pending.decommit",
-        "slots",
+        null,
         "Released slots whose decommit is still queued",
         PoolStats::pendingDecommits);
     gauge(
@@ -143,6 +144,11 @@ public final class SlotpoolMetrics implements MeterBinder {
         PoolStats::affinityMisses);
     counter(
         registry,
+        "slotpool.waits",
+        "Allocations that found every slot in use and waited for one",
+        PoolStats::waits);
+    counter(
+        registry,
         "slotpool.image.mappings",
         "Memory images mapped copy-on-write into a slot",
         PoolStats::imageMappings);
@@ -162,21 +168,21 @@ public final class SlotpoolMetrics implements MeterBinder {
         BaseUnits.BYTES,
         "The most bytes the unused warm slots may keep resident together",
         PoolStats::residentBudgetBytes);
-    counter(
+    byteCounter(
         registry,
         "slotpool.reset",
         "Bytes that resets restored by copying them back from an image",
         PoolStats::copiedBytes,
         "kind",
         "copy");
-    counter(
+    byteCounter(
         registry,
         "slotpool.reset",
         "Bytes that resets restored by zero-filling them",
         PoolStats::zeroedBytes,
         "kind",
         "zero");
-    counter(
+    byteCounter(
         registry,
         "slotpool.reset",
         "Bytes that resets dropped with madvise(MADV_DONTNEED)",
@@ -188,6 +194,11 @@ public final class SlotpoolMetrics implements MeterBinder {
         "slotpool.budget.decommits",
         "Warm slots decommitted whole because a release would have exceeded the resident budget",
         PoolStats::budgetDecommits);
+    byteCounter(
+        registry,
+        "slotpool.budget.decommitted",
+        "Resident bytes that budget decommits dropped",
+        PoolStats::budgetDecommitBytes);
     counter(
         registry,
         "slotpool.leases.leaked",
@@ -214,8 +225,28 @@ public final class SlotpoolMetrics implements MeterBinder {
       String description,
       ToLongFunction<PoolStats> value,
       String... extraTags) {
+    counter(registry, name, null, description, value, extraTags);
+  }
+
+  private void byteCounter(
+      MeterRegistry registry,
+      String name,
+      String description,
+      ToLongFunction<PoolStats> value,
+      String... extraTags) {
+    counter(registry, name, BaseUnits.BYTES, description, value, extraTags);
+  }
+
+  private void counter(
+      MeterRegistry registry,
+      String name,
+      String unit,
+      String description,
+      ToLongFunction<PoolStats> value,
+      String... extraTags) {
     FunctionCounter.builder(name, pool, p -> value.applyAsLong(stats.apply(p)))
         .description(description)
+        .baseUnit(unit)
         .tags(tags.and(extraTags))
         .register(registry);
   }

@@ -9,8 +9,20 @@ import dev.slotpool.chicory.WasmInstancePool;
 import dev.slotpool.memory.MemoryPool;
 import dev.slotpool.memory.PoolExhaustedException;
 import dev.slotpool.memory.PooledMemory;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class SlotpoolMetricsTest {
@@ -131,6 +143,74 @@ class SlotpoolMetricsTest {
       assertThat(counter("slotpool.leases.leaked")).isZero();
       assertThat(counter("slotpool.budget.decommits")).isEqualTo(stats.budgetDecommits());
     }
+  }
+
+  @Test
+  void waits_countAllocationsThatWaitedForASlot() throws Exception {
+    try (MemoryPool pool = MemoryPool.builder().slots(1).maxMemoryBytes(PAGE).build()) {
+      new SlotpoolMetrics(pool, "p").bindTo(registry);
+      PooledMemory held = pool.allocate("a", null, PAGE);
+      // No timeout, or a zero one: the allocation fails at once, it does not wait.
+      assertThatThrownBy(() -> pool.allocate("a", null, PAGE, Duration.ZERO))
+          .isInstanceOf(PoolExhaustedException.class);
+      assertThat(counter("slotpool.waits")).isZero();
+
+      try (ExecutorService waiter = Executors.newSingleThreadExecutor()) {
+        Future<Integer> got =
+            waiter.submit(
+                () -> {
+                  try (PooledMemory lease = pool.allocate("a", null, PAGE, Duration.ofMinutes(1))) {
+                    return lease.slot();
+                  }
+                });
+        while (pool.stats().waits() == 0) { // counted before it blocks
+          Thread.onSpinWait();
+        }
+        held.close();
+        assertThat(got.get()).isZero(); // it got the slot released under it
+      }
+      try (PooledMemory busy = pool.allocate("b", null, PAGE)) {
+        assertThatThrownBy(() -> pool.allocate("b", null, PAGE, Duration.ofMillis(1)))
+            .isInstanceOf(PoolExhaustedException.class);
+        assertThat(busy.slot()).isZero();
+      }
+      assertThat(counter("slotpool.waits")).isEqualTo(pool.stats().waits()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void everyDocumentedMeter_isRegistered_forBothPools() throws Exception {
+    Set<String> documented = documentedMeterNames();
+    assertThat(documented).contains("slotpool.waits", "slotpool.leases.leaked");
+    WasmModule module = Parser.parse(HI_MODULE);
+    try (MemoryPool memoryPool = MemoryPool.builder().slots(1).maxMemoryBytes(PAGE).build();
+        WasmInstancePool wasmPool =
+            WasmInstancePool.builder().slots(1).maxMemoryBytes(65536).build()) {
+      new SlotpoolMetrics(memoryPool, "m").bindTo(registry);
+      new SlotpoolMetrics(wasmPool, "w").bindTo(registry);
+      wasmPool.instantiate(module).close();
+      for (String type : List.of("MemoryPool", "WasmInstancePool")) {
+        Set<String> registered = new TreeSet<>();
+        for (Meter meter : registry.getMeters()) {
+          if (type.equals(meter.getId().getTag("type"))) {
+            registered.add(meter.getId().getName());
+          }
+        }
+        assertThat(registered).as(type).isEqualTo(documented);
+      }
+    }
+  }
+
+  /** The meter names in the first column of this module's README table. */
+  private static Set<String> documentedMeterNames() throws Exception {
+    Set<String> names = new TreeSet<>();
+    Matcher row =
+        Pattern.compile("^\\| `(slotpool\\.[a-z.]+)`", Pattern.MULTILINE)
+            .matcher(Files.readString(Path.of("README.md")));
+    while (row.find()) {
+      names.add(row.group(1));
+    }
+    return names;
   }
 
   @Test

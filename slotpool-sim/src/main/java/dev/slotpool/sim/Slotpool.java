@@ -1,8 +1,12 @@
 package dev.slotpool.sim;
 
 import dev.slotpool.sim.internal.BadInputException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -93,12 +97,48 @@ public final class Slotpool implements Callable<Integer> {
     return dev.slotpool.sim.internal.Provenance.of(args, seed, new Version().getVersion()[0]);
   }
 
-  /** The version from the jar's manifest, or "development" when run from classes. */
+  /**
+   * The build's version and commit: {@code slotpool 0.1.0 (commit 0123456789ab)}, from the {@code
+   * version.properties} and {@code commit} resources the build wrote, or {@code commit unknown}
+   * when the build had no git repository to read (a source archive).
+   */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String version = Slotpool.class.getPackage().getImplementationVersion();
-      return new String[] {"slotpool " + (version == null ? "(development build)" : version)};
+      Properties properties = new Properties();
+      try (InputStream in = Slotpool.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          properties.load(in);
+        }
+      } catch (IOException e) {
+        // Described below as an unknown version rather than failing the command.
+      }
+      try (InputStream in = Slotpool.class.getResourceAsStream("commit")) {
+        if (in != null) {
+          properties.setProperty(
+              "commit", new String(in.readAllBytes(), StandardCharsets.US_ASCII).strip());
+        }
+      } catch (IOException e) {
+        // An unknown commit.
+      }
+      return new String[] {describe(properties)};
+    }
+
+    /**
+     * The version line for the {@code version} and {@code commit} properties; a missing or blank
+     * value, or a placeholder the build left, is unknown.
+     */
+    static String describe(Properties properties) {
+      String version = known(properties.getProperty("version"));
+      String commit = known(properties.getProperty("commit"));
+      StringBuilder line = new StringBuilder("slotpool ");
+      line.append(version == null ? "(unknown version)" : version);
+      line.append(" (commit ").append(commit == null ? "unknown" : commit);
+      return line.append(')').toString();
+    }
+
+    private static String known(String value) {
+      return value == null || value.isBlank() || value.contains("${") ? null : value.strip();
     }
   }
 }
