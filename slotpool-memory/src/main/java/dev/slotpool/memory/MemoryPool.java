@@ -453,7 +453,7 @@ public final class MemoryPool implements AutoCloseable {
 
   /** Changes the slot's accessible size; called by the slot's owner (its lease's grow). */
   void makeAccessible(int slot, long bytes) {
-    memory.makeAccessible(slot, bytes);
+    memory.makeAccessible(slot, bytes, true); // a grow never takes pages away
   }
 
   /** Resets the slot of a lease whose arena is closed (or unreachable), and returns it. */

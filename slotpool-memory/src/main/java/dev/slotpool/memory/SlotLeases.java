@@ -148,7 +148,7 @@ final class SlotLeases {
         ownHold = false;
         image.release(); // an empty image maps nothing, or the slot already holds this one
       }
-      memory.makeAccessible(slot, initialBytes);
+      memory.makeAccessible(slot, initialBytes, reused);
     } catch (RuntimeException e) {
       if (ownHold) {
         image.release();

@@ -85,9 +85,11 @@ class AdvisoryTest {
   }
 
   /**
-   * CVE-2026-34988: a memory grown large, then its slot reused by a smaller one. The small lease
-   * reaches nothing beyond its size (its segment stops there and the pages are inaccessible to
-   * native code too), and growing again shows zeros, not the large lease's bytes.
+   * CVE-2026-34988: a memory grown large, then its slot reused by a smaller one of another module.
+   * The small lease reaches nothing beyond its size (its segment stops there and the pages are
+   * inaccessible to native code too), and growing again shows zeros, not the large lease's bytes.
+   * The same module's next lease keeps the grown pages read-write (they are pristine, and it will
+   * likely grow into them again), but its segment stops at its size and growing shows the image.
    */
   @ParameterizedTest(name = "{0}")
   @MethodSource("resetPaths")
@@ -97,7 +99,17 @@ class AdvisoryTest {
       try (PooledMemory large = pool.allocate("m", image, 8 * PAGE)) {
         large.grow(200 * PAGE).fill((byte) 0x5A);
       }
-      try (PooledMemory small = pool.allocate("m", image, 7 * PAGE)) {
+      try (PooledMemory sameModule = pool.allocate("m", image, 7 * PAGE)) {
+        MemorySegment segment = sameModule.segment();
+        assertThat(segment.byteSize()).isEqualTo(7 * PAGE);
+        assertPristine(segment, IMAGE, path + ": same module, small");
+        assertThatThrownBy(() -> segment.get(ValueLayout.JAVA_BYTE, 7 * PAGE))
+            .isInstanceOf(IndexOutOfBoundsException.class);
+        MemorySegment grown = sameModule.grow(200 * PAGE);
+        assertPristine(grown, IMAGE, path + ": same module, grown");
+        grown.fill((byte) 0x5B);
+      }
+      try (PooledMemory small = pool.allocate("n", image, 7 * PAGE)) {
         MemorySegment segment = small.segment();
         assertThat(segment.byteSize()).isEqualTo(7 * PAGE);
         assertPristine(segment, IMAGE, path + ": small");
