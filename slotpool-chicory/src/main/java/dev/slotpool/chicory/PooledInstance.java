@@ -18,18 +18,19 @@ import dev.slotpool.chicory.internal.PooledLinearMemory;
  * pool (the default) the instance belongs to the thread that instantiated it. {@code close()} from
  * any other thread (a watchdog ending a runaway request) <em>revokes</em> it: the owner thread is
  * interrupted (Chicory stops at its next interruption check with {@code
- * ChicoryInterruptedException}), its next memory access throws {@link IllegalStateException}
- * ("closed by another thread"), and the owner itself returns the slot, at that access or at its own
- * {@code close()} (which try-with-resources makes), clearing the interrupt the revocation set. An
- * instance revoked while its owner thread does something else keeps the interrupt until the owner
- * closes it. If the owner never comes back and drops the instance, the pool's leak detection
- * reclaims the slot once the instance is unreachable. Until then the slot stays leased: a revoked
- * instance can never reach the slot's next user. In a shared pool ({@code threadConfined(false)})
- * {@code close()} from any thread releases at once; a running call then fails at its next access
- * with {@link IllegalStateException}. Closing a shared arena under a running access makes the JVM
- * interrupt the accessing thread as well; the pool clears that interrupt, so neither mode leaves an
- * interrupt flag on the request's thread once it has closed the instance (an interrupt the caller
- * sends itself is the caller's).
+ * ChicoryInterruptedException}), its memory accesses throw {@link IllegalStateException} ("closed
+ * by another thread") from the moment it sees the revocation (a compiled loop may first finish the
+ * stretch it is in, on its own slot, up to that check), and the owner itself returns the slot, at
+ * such an access or at its own {@code close()} (which try-with-resources makes), clearing the
+ * interrupt the revocation set. An instance revoked while its owner thread does something else
+ * keeps the interrupt until the owner closes it. If the owner never comes back and drops the
+ * instance, the pool's leak detection reclaims the slot once the instance is unreachable. Until
+ * then the slot stays leased: a revoked instance can never reach the slot's next user. In a shared
+ * pool ({@code threadConfined(false)}) {@code close()} from any thread releases at once; a running
+ * call then fails at its next access with {@link IllegalStateException}. Closing a shared arena
+ * under a running access makes the JVM interrupt the accessing thread as well; the pool clears that
+ * interrupt, so neither mode leaves an interrupt flag on the request's thread once it has closed
+ * the instance (an interrupt the caller sends itself is the caller's).
  *
  * <p>Not thread-safe, like the {@code Instance} it wraps: use it from one thread at a time (in a
  * thread-confined pool, the instantiating thread; others get {@link WrongThreadException} naming
