@@ -579,6 +579,12 @@ public final class PooledLinearMemory implements Memory {
   private MemorySegment activate(int addr, int size) {
     MemorySegment s = seg;
     if (s == MemorySegment.NULL) {
+      if (state == CLOSED && instance.owner() == null) {
+        // A shared lease released by another thread or the pool's close, which set `seg` to NULL
+        // after closing the arena, possibly under the access that brought us here: see
+        // "Interrupts" in the notes.
+        Thread.interrupted();
+      }
       s = slowReady();
     } else {
       Thread owner = instance.owner();
