@@ -204,7 +204,7 @@ final class SlotLeases {
         }
         ReleaseEvent event = new ReleaseEvent();
         event.begin();
-        long cutoff = memory.reset(slot, keepResidentBytes, pagemapScan);
+        long cutoff = memory.reset(slot, keepResidentBytes, pagemapScan, byteSize);
         cutoff = fitBudget(slot, cutoff);
         if (event.shouldCommit()) {
           event.slot = slot;

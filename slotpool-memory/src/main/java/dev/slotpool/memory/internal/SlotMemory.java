@@ -201,19 +201,26 @@ public final class SlotMemory {
    *
    * @param keepResidentBytes the page-rounded budget of resident bytes to keep
    * @param scan whether to use PAGEMAP_SCAN (it falls back if the scan fails)
+   * @param leaseBytes the most the lease had accessible: with PAGEMAP_SCAN, pages beyond it (a tail
+   *     kept read-write for a same-key lease) are not restored again, as an earlier reset restored
+   *     them and the lease's segments never reached them
    */
-  public long reset(int slot, long keepResidentBytes, boolean scan) {
+  public long reset(int slot, long keepResidentBytes, boolean scan, long leaseBytes) {
+    long page = Libc.pageSize();
+    long written = Math.min(accessible[slot], (leaseBytes + page - 1) & -page);
     long extent = extent(slot);
     residentEnd[slot] = extent; // until a decommit lowers it, a smaller lease keeps these pages
     long keep = Math.min(keepResidentBytes, extent);
     if (scan && keep > 0) {
-      long cutoff = resetScanned(slot, extent, keep);
+      long cutoff = walk(slot, extent, keep, written);
       if (cutoff >= 0) {
         return cutoff;
       }
       // What is resident beyond the accessible range is unknown: keep none of it.
       keep = Math.min(keep, accessible[slot]);
     }
+    // Not only `written`: restoring the whole kept prefix also makes it present, which the
+    // prefix invariant (see the notes) relies on.
     restore(slot, 0, Math.min(keep, accessible[slot]));
     resident[slot] = keep;
     return keep;
@@ -294,26 +301,20 @@ public final class SlotMemory {
     return zeroedBytes.sum();
   }
 
-  /** Returns the decommit cutoff, or -1 if the scan failed. */
-  private long resetScanned(int slot, long extent, long keep) {
-    return walk(slot, extent, keep, true);
-  }
-
   /** As {@link #resetScanned} but restores nothing: the slot is reset already. */
   private long countScanned(int slot, long extent, long keep) {
-    return walk(slot, extent, keep, false);
+    return walk(slot, extent, keep, 0);
   }
 
   /**
-   * Visits the resident pages of {@code [0, extent)} in order, restoring the written ones inside
-   * the accessible range if {@code restore}, until {@code keep} bytes are kept; sets resident[slot]
-   * and returns the decommit cutoff, or -1 if the scan failed (then nothing is recorded).
+   * Visits the resident pages of {@code [0, extent)} in order, restoring the written ones below
+   * {@code limit} (0: none), until {@code keep} bytes are kept; sets resident[slot] and returns the
+   * decommit cutoff, or -1 if the scan failed (then nothing is recorded).
    */
-  private long walk(int slot, long extent, long keep, boolean restore) {
+  private long walk(int slot, long extent, long keep, long limit) {
     Pagemap.Scan scan = Pagemap.scan();
     long address = address(slot);
     long end = address + extent;
-    long limit = accessible[slot];
     long position = address;
     long kept = 0;
     try {
@@ -326,7 +327,7 @@ public final class SlotMemory {
           }
           long from = scan.start(i) - address;
           long length = scan.end(i) - scan.start(i);
-          boolean written = restore && Pagemap.isWritten(categories);
+          boolean written = Pagemap.isWritten(categories);
           if (kept + length > keep) {
             long take = keep - kept;
             if (written) {
