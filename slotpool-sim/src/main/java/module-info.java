@@ -9,9 +9,11 @@ module dev.slotpool.sim {
   requires dev.slotpool.memory;
   requires dev.slotpool.chicory;
   requires com.dylibso.chicory.wasi;
+  requires com.dylibso.chicory.log; // a WASI context's logger
   requires com.dylibso.chicory.compiler;
   requires dev.slotpool.endive;
   requires run.endive.wasi;
+  requires run.endive.log;
   requires transitive info.picocli; // Slotpool.commandLine() returns a CommandLine
   requires org.knowm.xchart;
   requires VectorGraphics2D;

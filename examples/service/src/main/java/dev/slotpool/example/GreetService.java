@@ -1,5 +1,6 @@
 package dev.slotpool.example;
 
+import com.dylibso.chicory.log.SystemLogger;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasi.WasiExitException;
@@ -64,6 +65,9 @@ public final class GreetService implements AutoCloseable {
 
   /** The name the pool's meters are tagged with ({@code pool="greet"}). */
   public static final String POOL_NAME = "greet";
+
+  /** The logger WASI would pick itself; stateless, so every request shares it. */
+  private static final SystemLogger LOGGER = new SystemLogger();
 
   private final GreetProgram program;
   private final Mode mode;
@@ -150,7 +154,9 @@ public final class GreetService implements AutoCloseable {
             .withStdout(stdout)
             .withStderr(stderr)
             .build();
-    try (WasiPreview1 wasi = WasiPreview1.builder().withOptions(options).build()) {
+    // With a logger given, Chicory skips a failing Class.forName probe on every build.
+    try (WasiPreview1 wasi =
+        WasiPreview1.builder().withLogger(LOGGER).withOptions(options).build()) {
       ImportValues imports = ImportValues.builder().addFunction(wasi.toHostFunctions()).build();
       if (pool != null) {
         try (PooledInstance pooled =

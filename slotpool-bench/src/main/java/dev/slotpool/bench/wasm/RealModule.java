@@ -1,5 +1,7 @@
 package dev.slotpool.bench.wasm;
 
+import com.dylibso.chicory.log.Logger;
+import com.dylibso.chicory.log.SystemLogger;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
@@ -29,12 +31,13 @@ import java.util.function.ToLongFunction;
  * One module of the real-module corpus ({@link RealModules}): the parsed module, the machine that
  * runs it under each {@link Engine}, and one request of its own work.
  *
- * <p>A request builds a fresh WASI context (arguments, stdin, captured stdout and stderr; the
- * module's other imports are stubs that throw, since the requests never reach them), instantiates
- * the module through an {@link Instantiator}, runs the module's entry point ({@code _start} of a
- * WASI command runs during instantiation, as Chicory does by default; a library's exports are
- * called on the instance), drops the instance and returns everything the module wrote: the same
- * bytes for every runtime and memory, or the module misbehaved.
+ * <p>A request builds a fresh WASI context (arguments, stdin, captured stdout and stderr, and a
+ * logger, so that Chicory skips its per-build platform probe; the module's other imports are stubs
+ * that throw, since the requests never reach them), instantiates the module through an {@link
+ * Instantiator}, runs the module's entry point ({@code _start} of a WASI command runs during
+ * instantiation, as Chicory does by default; a library's exports are called on the instance), drops
+ * the instance and returns everything the module wrote: the same bytes for every runtime and
+ * memory, or the module misbehaved.
  *
  * <p>Some modules also have a <em>work function</em>: an export that can be called again and again
  * on one instance without WASI input, for execution-only comparisons.
@@ -52,7 +55,14 @@ public final class RealModule {
    * would cost seconds a benchmark of one module does not need. A library's request body sees the
    * instance while it is alive; its result is appended to what the module wrote to stdout and
    * stderr, in that order.
+   *
+   * Every WASI context is given the logger Chicory would pick itself on a JVM: a WasiPreview1
+   * built without one first probes for Android with Class.forName("android.os.Build"), which fails
+   * with an exception on every build, a tenth of a short pooled request (docs/BENCHMARKS.md).
    */
+
+  /** The logger WasiPreview1 would choose on a JVM; stateless, so one serves every request. */
+  private static final Logger LOGGER = new SystemLogger();
 
   private final String name;
   private final String toolchain;
@@ -178,7 +188,8 @@ public final class RealModule {
             .withStderr(stderr);
     directories.get().forEach(options::withDirectory);
     byte[] result = null;
-    try (WasiPreview1 wasi = WasiPreview1.builder().withOptions(options.build()).build()) {
+    try (WasiPreview1 wasi =
+        WasiPreview1.builder().withLogger(LOGGER).withOptions(options.build()).build()) {
       ImportValues imports = imports(wasi);
       result =
           instantiator.run(
@@ -223,6 +234,7 @@ public final class RealModule {
     }
     WasiPreview1 wasi =
         WasiPreview1.builder()
+            .withLogger(LOGGER)
             .withOptions(
                 WasiOptions.builder()
                     .withArguments(List.of(name))

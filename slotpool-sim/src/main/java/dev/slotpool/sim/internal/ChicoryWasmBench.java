@@ -1,5 +1,6 @@
 package dev.slotpool.sim.internal;
 
+import com.dylibso.chicory.log.SystemLogger;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.InterpreterMachine;
@@ -49,6 +50,9 @@ public final class ChicoryWasmBench implements WasmRequestBench {
    */
 
   private static final String WASI = "wasi_snapshot_preview1";
+
+  /** The logger WASI would pick itself; stateless, so every request shares it. */
+  private static final SystemLogger LOGGER = new SystemLogger();
 
   private final WasmRequest request;
   private final WasmModule module;
@@ -357,7 +361,8 @@ public final class ChicoryWasmBench implements WasmRequestBench {
               .withStdout(stdout)
               .withStderr(stderr);
       request.env().forEach(options::withEnvironment);
-      wasi = WasiPreview1.builder().withOptions(options.build()).build();
+      // A logger of its own spares Chicory's per-build Android probe (a failing Class.forName).
+      wasi = WasiPreview1.builder().withLogger(LOGGER).withOptions(options.build()).build();
     }
     ImportValues imports =
         wasi == null

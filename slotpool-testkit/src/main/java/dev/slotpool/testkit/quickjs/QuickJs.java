@@ -2,6 +2,7 @@ package dev.slotpool.testkit.quickjs;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import com.dylibso.chicory.log.SystemLogger;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
@@ -63,7 +64,8 @@ public final class QuickJs {
               .withClock(CLOCK)
               .withRandom(new Random(1))
               .build();
-      this.wasi = WasiPreview1.builder().withOptions(options).build();
+      this.wasi =
+          WasiPreview1.builder().withLogger(new SystemLogger()).withOptions(options).build();
       var invoke =
           new HostFunction(
               "chicory",
