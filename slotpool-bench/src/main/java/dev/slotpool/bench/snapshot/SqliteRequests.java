@@ -1,10 +1,14 @@
 package dev.slotpool.bench.snapshot;
 
+import static dev.slotpool.bench.wasm.SqliteCalls.cString;
+import static dev.slotpool.bench.wasm.SqliteCalls.call;
+import static dev.slotpool.bench.wasm.SqliteCalls.check;
+import static dev.slotpool.bench.wasm.SqliteCalls.malloc;
+
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.slotpool.bench.wasm.RealModules;
-import java.nio.charset.StandardCharsets;
 
 /**
  * SQLite (sqlite4j's module) driven through its C API exports, split as a server would split it:
@@ -34,7 +38,6 @@ final class SqliteRequests {
   /** The row {@link #QUERY} gives on {@link #SCHEMA}'s data. */
   static final String EXPECTED = "35|17195|item 107|497";
 
-  private static final int SQLITE_OK = 0;
   private static final int SQLITE_ROW = 100;
 
   private SqliteRequests() {}
@@ -77,33 +80,5 @@ final class SqliteRequests {
     row.append('|').append(instance.export("sqlite3_column_int64").apply(statement, 3)[0]);
     check(instance, 0, call(instance, "sqlite3_reset", statement));
     return row.toString();
-  }
-
-  private static int call(Instance instance, String export, long... args) {
-    return (int) instance.export(export).apply(args)[0];
-  }
-
-  private static int malloc(Instance instance, int bytes) {
-    int p = call(instance, "malloc", bytes);
-    if (p == 0) {
-      throw new IllegalStateException("sqlite: malloc(" + bytes + ") returned NULL");
-    }
-    return p;
-  }
-
-  private static int cString(Instance instance, String s) {
-    byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    int p = malloc(instance, b.length + 1);
-    instance.memory().write(p, b);
-    instance.memory().writeByte(p + b.length, (byte) 0);
-    return p;
-  }
-
-  private static void check(Instance instance, int db, int rc) {
-    if (rc != SQLITE_OK) {
-      String message =
-          db == 0 ? "" : ": " + instance.memory().readCString(call(instance, "sqlite3_errmsg", db));
-      throw new IllegalStateException("sqlite: result code " + rc + " (expected: 0)" + message);
-    }
   }
 }

@@ -1,5 +1,10 @@
 package dev.slotpool.bench.wasm;
 
+import static dev.slotpool.bench.wasm.SqliteCalls.cString;
+import static dev.slotpool.bench.wasm.SqliteCalls.call;
+import static dev.slotpool.bench.wasm.SqliteCalls.check;
+import static dev.slotpool.bench.wasm.SqliteCalls.malloc;
+
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
@@ -41,7 +46,6 @@ final class LibraryRequests {
       "SELECT count(*), sum(price), sum(length(name)), count(DISTINCT tag) FROM item"
           + " WHERE name LIKE '%1%' AND price > 100";
 
-  private static final int SQLITE_OK = 0;
   private static final int SQLITE_ROW = 100;
 
   private LibraryRequests() {}
@@ -87,33 +91,5 @@ final class LibraryRequests {
       instance.export("free").apply(p);
     }
     return row.append('\n').toString().getBytes(StandardCharsets.US_ASCII);
-  }
-
-  private static int call(Instance instance, String export, long... args) {
-    return (int) instance.export(export).apply(args)[0];
-  }
-
-  private static int malloc(Instance instance, int bytes) {
-    int p = call(instance, "malloc", bytes);
-    if (p == 0) {
-      throw new IllegalStateException("sqlite: malloc(" + bytes + ") returned NULL");
-    }
-    return p;
-  }
-
-  private static int cString(Instance instance, String s) {
-    byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    int p = malloc(instance, b.length + 1);
-    instance.memory().write(p, b);
-    instance.memory().writeByte(p + b.length, (byte) 0);
-    return p;
-  }
-
-  private static void check(Instance instance, int db, int rc) {
-    if (rc != SQLITE_OK) {
-      String message =
-          db == 0 ? "" : ": " + instance.memory().readCString(call(instance, "sqlite3_errmsg", db));
-      throw new IllegalStateException("sqlite: result code " + rc + " (expected: 0)" + message);
-    }
   }
 }

@@ -301,7 +301,7 @@ public final class SlotMemory {
     return zeroedBytes.sum();
   }
 
-  /** As {@link #resetScanned} but restores nothing: the slot is reset already. */
+  /** As a scanned reset ({@link #walk}) that restores nothing: the slot is reset already. */
   private long countScanned(int slot, long extent, long keep) {
     return walk(slot, extent, keep, 0);
   }
