@@ -2,12 +2,10 @@ package dev.slotpool.bench.wasm;
 
 import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.runtime.Machine;
 import dev.slotpool.chicory.PooledInstance;
 import dev.slotpool.chicory.WasmInstancePool;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -28,8 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * pool) or on Chicory's {@code ByteArrayMemory} ({@code byteArrayMemory}). What this isolates is
  * the cost of the memory's loads and stores, not instantiation.
  *
- * <p>Before measuring, the trial calls the work function once on each instance and fails unless
- * both return the same value.
+ * <p>After measuring, the trial calls the work function once on each instance and fails unless both
+ * return the same value. After, not before: see {@link RealModuleRequestBenchmark}.
  *
  * <p>Run: {@code java -jar slotpool-bench/target/benchmarks.jar RealModuleExecutionBenchmark}
  * (quick look: add {@code -f 1 -wi 2 -i 3 -w 1s -r 1s}).
@@ -61,30 +59,32 @@ public class RealModuleExecutionBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     real = RealModules.get(module);
-    Function<Instance, Machine> machine = real.machineFactory(engine);
-    Consumer<Instance.Builder> customizer = real.workCustomizer(machine);
+    Consumer<Instance.Builder> customizer = real.workCustomizer(real.machineFactory(engine));
     pool = Pools.defaults();
     pooled = pool.instantiate(real.module(), customizer);
     Instance.Builder builder = Instance.builder(real.module());
     customizer.accept(builder);
     onByteArray = builder.withMemoryFactory(ByteArrayMemory::new).build();
-    long expected = real.work(onByteArray);
-    long actual = real.work(pooled.instance());
-    if (expected != actual) {
-      throw new IllegalStateException(
-          module
-              + ": work() returned "
-              + actual
-              + " on pooled memory, "
-              + expected
-              + " on ByteArrayMemory");
-    }
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    pooled.close();
-    pool.close();
+    try {
+      long expected = real.work(onByteArray);
+      long actual = real.work(pooled.instance());
+      if (expected != actual) {
+        throw new IllegalStateException(
+            module
+                + ": work() returned "
+                + actual
+                + " on pooled memory, "
+                + expected
+                + " on ByteArrayMemory");
+      }
+    } finally {
+      pooled.close();
+      pool.close();
+    }
   }
 
   @Benchmark

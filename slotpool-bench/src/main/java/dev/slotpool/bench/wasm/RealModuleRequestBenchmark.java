@@ -35,8 +35,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * MachineFactoryCompiler}, compiled once per trial, outside the measurement), or for {@code
  * quickjs} and {@code sqlite} the machine their artifact compiled at build time (their {@code
  * .meta} modules have no code for the interpreter, so their {@code INTERPRETER} cases fail at setup
- * and are left out of the commands below). Before measuring, each trial runs one request on each of
+ * and are left out of the commands below). After measuring, each trial runs one request on each of
  * the three and fails unless the pools' output is byte for byte plain Chicory's.
+ *
+ * <p>After, not before: a compiled module's loads and stores are a few call sites shared by every
+ * instance of the module, and their receiver profile decides what the JIT inlines. One request on
+ * Chicory's memory before measuring the pool (or on the pool's before measuring plain Chicory)
+ * makes those sites bimorphic for the whole trial, which a service that runs a module one way does
+ * not see, and costs either way: in {@link RealModuleExecutionBenchmark}, c-sha256's work took 135
+ * us on ByteArrayMemory and 205 us pooled with clean profiles, 158 to 380 us and 416 to 826 us with
+ * both kinds seen first.
  *
  * <p>Run (every module, both engines):
  *
@@ -97,15 +105,18 @@ public class RealModuleRequestBenchmark {
     plain = Instantiator.plain();
     pooledDefault = Instantiator.pooled(defaultPool);
     pooledTuned = Instantiator.pooled(tunedPool);
-    byte[] expected = real.request(plain, machine);
-    Pools.checkSame(module, "the default pool", expected, real.request(pooledDefault, machine));
-    Pools.checkSame(module, "the tuned pool", expected, real.request(pooledTuned, machine));
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    defaultPool.close();
-    tunedPool.close();
+    try {
+      byte[] expected = real.request(plain, machine);
+      Pools.checkSame(module, "the default pool", expected, real.request(pooledDefault, machine));
+      Pools.checkSame(module, "the tuned pool", expected, real.request(pooledTuned, machine));
+    } finally {
+      defaultPool.close();
+      tunedPool.close();
+    }
   }
 
   @Benchmark

@@ -25,8 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * plain}, nothing): requests per second of both threads together, the figure a server with two
  * request threads sees.
  *
- * <p>Before measuring, the trial runs one request through each pool and fails unless the output is
- * plain Chicory's.
+ * <p>After measuring, the trial runs one request through each pool and fails unless the output is
+ * plain Chicory's (after, not before: see {@link RealModuleRequestBenchmark}).
  *
  * <p>Run: {@code java -jar slotpool-bench/target/benchmarks.jar RealModuleThreadsBenchmark} (quick
  * look: add {@code -f 1 -wi 2 -i 3 -w 1s -r 1s}; other modules: {@code -p module=c-json,quickjs}).
@@ -62,15 +62,18 @@ public class RealModuleThreadsBenchmark {
     plain = Instantiator.plain();
     pooledDefault = Instantiator.pooled(defaultPool);
     pooledTuned = Instantiator.pooled(tunedPool);
-    byte[] expected = real.request(plain, machine);
-    Pools.checkSame(module, "the default pool", expected, real.request(pooledDefault, machine));
-    Pools.checkSame(module, "the tuned pool", expected, real.request(pooledTuned, machine));
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    defaultPool.close();
-    tunedPool.close();
+    try {
+      byte[] expected = real.request(plain, machine);
+      Pools.checkSame(module, "the default pool", expected, real.request(pooledDefault, machine));
+      Pools.checkSame(module, "the tuned pool", expected, real.request(pooledTuned, machine));
+    } finally {
+      defaultPool.close();
+      tunedPool.close();
+    }
   }
 
   @Benchmark

@@ -16,6 +16,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.function.Function;
 
@@ -44,9 +45,19 @@ import java.util.function.Function;
 /*
  * Implementation notes
  *
- * State. `seg` is the segment every access goes through. While the memory is LIVE it is the lease's
- * segment; otherwise it is the empty NULL segment, so that any access fails its bounds check and
- * lands in the slow path (`activate`), at no cost to the fast path.
+ * State. `seg` is the segment every bulk access goes through, and `buf` the same bytes as a
+ * little-endian ByteBuffer, which every single load and store goes through. While the memory is
+ * LIVE they are the lease's segment and a buffer of it; otherwise the empty NULL segment and a
+ * buffer of no bytes, so that any access fails its bounds check and lands in the slow path
+ * (`activate`), at no cost to the fast path. publish() writes both, `seg` first.
+ *
+ * Why a buffer for loads and stores. A Chicory-compiled Wasm function is one JVM method with an
+ * inlined memory access per load and store, and C2 stops inlining in a method once its node count
+ * passes a fixed cutoff; past it, even i32.rotl becomes a call. A segment access through its
+ * VarHandle inlines several times the nodes of a buffer access under the same arena, which checks
+ * the same liveness and thread: in c-sha256's compression function C2 gave up inlining at 110 call
+ * sites with the segment and at 43 with the buffer (ByteArrayMemory: none), and the work ran in
+ * about 165 us instead of 205 (ByteArrayMemory 135; docs/BENCHMARKS.md).
  *
  *   FRESH  the slot holds the image (or zeros) as the pool handed it out, but to Chicory the memory
  *          is all zeros until initialize(): Instance.initialize calls zero() and then initialize(),
@@ -54,24 +65,24 @@ import java.util.function.Function;
  *          segments already in the image and goes LIVE. Any other access first wipes the image
  *          bytes (so the memory really is zero) and goes LIVE: slow, but only reachable when
  *          Chicory is told not to initialise.
- *   LIVE   `seg` is the slot; everything is a plain segment access.
- *   CLOSED `seg` stays NULL for good; the lease has been closed, so even a segment that leaked
- *          out of this class throws on access.
+ *   LIVE   `seg` is the slot; everything is a plain segment or buffer access.
+ *   CLOSED `seg` stays NULL for good; the lease has been closed, so even a segment or buffer that
+ *          leaked out of this class throws on access.
  *
  * Revocation (confined pools). revoke() runs on another thread: it sets the volatile `revoked` and
- * then stores NULL into `seg`, so the owner's next access that reads the new value fails its bounds
- * check and lands in the slow path, which sees `revoked` and has the instance released on the
- * owner thread. The owner re-checks `revoked` after every write of `seg` (goLive, grow); both
- * sides write `seg` with volatile stores (SEG), so either the owner sees the flag or the revoking
- * thread's NULL lands after its write.
+ * then stores NULL into `seg` (and no bytes into `buf`), so the owner's next access that reads the
+ * new value fails its bounds check and lands in the slow path, which sees `revoked` and has the
+ * instance released on the owner thread. The owner re-checks `revoked` after every publish()
+ * (goLive, grow); both sides publish with volatile stores (SEG, BUF), so either the owner sees the
+ * flag or the revoking thread's NULL lands after its write.
  *
- * seg` is READ plainly, on purpose: a volatile read on every load and store keeps the JIT from
+ * `seg` and `buf` are READ plainly, on purpose: a volatile read on every load and store keeps the JIT from
  * keeping the segment (and its bounds and scope checks) in registers across a compiled Wasm
  * function, and made execution on pooled memory 1.6x to several times slower than on
  * ByteArrayMemory (the work of c-sha256, see docs/BENCHMARKS.md). A plain read is safe because
  * revocation is a stop signal, not the isolation barrier: the slot is reset only after the owner
  * thread itself closes the lease (a confined arena cannot be closed elsewhere), so however long
- * a compiled loop keeps a stale copy of `seg`, it only reaches its own, unreleased slot. The
+ * a compiled loop keeps a stale copy of `seg` or `buf`, it only reaches its own, unreleased slot. The
  * loop does not keep it for long either: revoke() interrupts the owner after the NULL store, and
  * Chicory's interruption check is a volatile read of the thread's interrupt state, after which
  * the owner's next read of `seg` sees NULL. In a shared pool the lease's shared arena is closed
@@ -115,13 +126,17 @@ public final class PooledLinearMemory implements Memory {
   private static final ValueLayout.OfDouble DOUBLE =
       ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+  /** The buffer of no bytes that {@code buf} holds while {@code seg} is NULL. */
+  private static final ByteBuffer NO_BYTES = bufferOf(MemorySegment.NULL);
+
   private static final VarHandle SEG;
+  private static final VarHandle BUF;
 
   static {
     try {
-      SEG =
-          MethodHandles.lookup()
-              .findVarHandle(PooledLinearMemory.class, "seg", MemorySegment.class);
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      SEG = lookup.findVarHandle(PooledLinearMemory.class, "seg", MemorySegment.class);
+      BUF = lookup.findVarHandle(PooledLinearMemory.class, "buf", ByteBuffer.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -138,6 +153,7 @@ public final class PooledLinearMemory implements Memory {
   private final InstanceMemories instance;
 
   private MemorySegment seg = MemorySegment.NULL; // read plainly, written through SEG
+  private ByteBuffer buf = NO_BYTES; // `seg` as a buffer; read plainly, written through BUF
   private volatile boolean revoked;
   private MemorySegment slot;
   private int pages;
@@ -180,7 +196,7 @@ public final class PooledLinearMemory implements Memory {
     }
     lease.close();
     state = CLOSED;
-    SEG.setVolatile(this, MemorySegment.NULL);
+    publish(MemorySegment.NULL);
     slot = MemorySegment.NULL;
     dataSegments = null;
   }
@@ -191,7 +207,7 @@ public final class PooledLinearMemory implements Memory {
    */
   void revoke() {
     revoked = true;
-    SEG.setVolatile(this, MemorySegment.NULL);
+    publish(MemorySegment.NULL);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -232,9 +248,9 @@ public final class PooledLinearMemory implements Memory {
       }
       slot = grown;
       if (state == LIVE) {
-        SEG.setVolatile(this, grown);
+        publish(grown);
         if (revoked) {
-          SEG.setVolatile(this, MemorySegment.NULL);
+          publish(MemorySegment.NULL);
         }
       }
       pages = numPages;
@@ -392,7 +408,7 @@ public final class PooledLinearMemory implements Memory {
   @Override
   public byte read(int addr) {
     try {
-      return seg.get(ValueLayout.JAVA_BYTE, addr);
+      return buf.get(addr);
     } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       return activate(addr, 1).get(ValueLayout.JAVA_BYTE, addr);
     }
@@ -401,7 +417,7 @@ public final class PooledLinearMemory implements Memory {
   @Override
   public void writeByte(int addr, byte data) {
     try {
-      seg.set(ValueLayout.JAVA_BYTE, addr, data);
+      buf.put(addr, data);
     } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       activate(addr, 1).set(ValueLayout.JAVA_BYTE, addr, data);
     }
@@ -410,7 +426,7 @@ public final class PooledLinearMemory implements Memory {
   @Override
   public short readShort(int addr) {
     try {
-      return seg.get(SHORT, addr);
+      return buf.getShort(addr);
     } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       return activate(addr, 2).get(SHORT, addr);
     }
@@ -424,7 +440,7 @@ public final class PooledLinearMemory implements Memory {
   @Override
   public void writeShort(int addr, short data) {
     try {
-      seg.set(SHORT, addr, data);
+      buf.putShort(addr, data);
     } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       activate(addr, 2).set(SHORT, addr, data);
     }
@@ -433,7 +449,7 @@ public final class PooledLinearMemory implements Memory {
   @Override
   public int readInt(int addr) {
     try {
-      return seg.get(INT, addr);
+      return buf.getInt(addr);
     } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       return activate(addr, 4).get(INT, addr);
     }
@@ -442,7 +458,7 @@ public final class PooledLinearMemory implements Memory {
   @Override
   public void writeI32(int addr, int data) {
     try {
-      seg.set(INT, addr, data);
+      buf.putInt(addr, data);
     } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       activate(addr, 4).set(INT, addr, data);
     }
@@ -451,7 +467,7 @@ public final class PooledLinearMemory implements Memory {
   @Override
   public long readLong(int addr) {
     try {
-      return seg.get(LONG, addr);
+      return buf.getLong(addr);
     } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       return activate(addr, 8).get(LONG, addr);
     }
@@ -460,7 +476,7 @@ public final class PooledLinearMemory implements Memory {
   @Override
   public void writeLong(int addr, long data) {
     try {
-      seg.set(LONG, addr, data);
+      buf.putLong(addr, data);
     } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       activate(addr, 8).set(LONG, addr, data);
     }
@@ -469,7 +485,7 @@ public final class PooledLinearMemory implements Memory {
   @Override
   public float readFloat(int addr) {
     try {
-      return seg.get(FLOAT, addr);
+      return buf.getFloat(addr);
     } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       return activate(addr, 4).get(FLOAT, addr);
     }
@@ -483,7 +499,7 @@ public final class PooledLinearMemory implements Memory {
   @Override
   public void writeF32(int addr, float data) {
     try {
-      seg.set(FLOAT, addr, data);
+      buf.putFloat(addr, data);
     } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       activate(addr, 4).set(FLOAT, addr, data);
     }
@@ -492,7 +508,7 @@ public final class PooledLinearMemory implements Memory {
   @Override
   public double readDouble(int addr) {
     try {
-      return seg.get(DOUBLE, addr);
+      return buf.getDouble(addr);
     } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       return activate(addr, 8).get(DOUBLE, addr);
     }
@@ -506,7 +522,7 @@ public final class PooledLinearMemory implements Memory {
   @Override
   public void writeF64(int addr, double data) {
     try {
-      seg.set(DOUBLE, addr, data);
+      buf.putDouble(addr, data);
     } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
       activate(addr, 8).set(DOUBLE, addr, data);
     }
@@ -591,6 +607,9 @@ public final class PooledLinearMemory implements Memory {
       if (owner != null && Thread.currentThread() != owner) {
         throw wrongThread(null);
       }
+      if (revoked) {
+        throw unusable(); // `buf` was seen cleared before `seg`: stop here all the same
+      }
       if (!s.scope().isAlive()) {
         if (owner == null) {
           // A shared lease closed while `seg` still pointed at it, by another thread or the
@@ -606,11 +625,25 @@ public final class PooledLinearMemory implements Memory {
 
   private MemorySegment goLive() {
     state = LIVE;
-    SEG.setVolatile(this, slot);
+    publish(slot);
     if (revoked) {
-      SEG.setVolatile(this, MemorySegment.NULL);
+      publish(MemorySegment.NULL);
     }
     return slot;
+  }
+
+  /** Points {@code seg} and {@code buf} at {@code s} (NULL: at no bytes), with volatile stores. */
+  private void publish(MemorySegment s) {
+    SEG.setVolatile(this, s);
+    BUF.setVolatile(this, s == MemorySegment.NULL ? NO_BYTES : bufferOf(s));
+  }
+
+  /**
+   * {@code s} as a little-endian buffer: the same bytes under the same arena, so an access through
+   * it is checked for liveness and thread as one through {@code s} is.
+   */
+  private static ByteBuffer bufferOf(MemorySegment s) {
+    return s.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
   }
 
   private void wipeImage() {

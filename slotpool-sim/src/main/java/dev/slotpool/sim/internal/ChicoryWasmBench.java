@@ -47,6 +47,12 @@ public final class ChicoryWasmBench implements WasmRequestBench {
    *
    * The pool-evict case alternates two parses of the same bytes: a pool's affinity is by module
    * identity, so each request finds the other parse's state in the one slot.
+   *
+   * Plain Chicory and the pools run on separate compilations of the module (machine, poolMachine):
+   * a compiled module's loads and stores are call sites shared by all its instances, and once they
+   * have seen two kinds of memory the JIT compiles them for both, which slows every row measured
+   * after the first (c-sha256's work on ByteArrayMemory: 135 us clean, 158-380 us with both seen;
+   * docs/BENCHMARKS.md). A service runs a module one way, so each row gets its own profile.
    */
 
   private static final String WASI = "wasi_snapshot_preview1";
@@ -58,6 +64,7 @@ public final class ChicoryWasmBench implements WasmRequestBench {
   private final WasmModule module;
   private final WasmModule twin;
   private final Function<Instance, Machine> machine;
+  private final Function<Instance, Machine> poolMachine;
   private final Function<Instance, Machine> twinMachine;
   private final long[] args;
   private Outcome expected;
@@ -73,6 +80,7 @@ public final class ChicoryWasmBench implements WasmRequestBench {
     this.module = module;
     this.twin = twin;
     this.machine = compiler == null ? InterpreterMachine::new : compiler.apply(module);
+    this.poolMachine = compiler == null ? InterpreterMachine::new : compiler.apply(module);
     this.twinMachine = compiler == null ? InterpreterMachine::new : compiler.apply(twin);
     this.args = args;
   }
@@ -295,7 +303,7 @@ public final class ChicoryWasmBench implements WasmRequestBench {
       rows.add(
           time(
               POOL_DEFAULT,
-              () -> check(POOL_DEFAULT, request(pool, module, machine)),
+              () -> check(POOL_DEFAULT, request(pool, module, poolMachine)),
               warmup,
               measurement));
       defaultStats = pool.stats();
@@ -308,7 +316,7 @@ public final class ChicoryWasmBench implements WasmRequestBench {
       rows.add(
           time(
               POOL_FIXED,
-              () -> check(POOL_FIXED, request(pool, module, machine)),
+              () -> check(POOL_FIXED, request(pool, module, poolMachine)),
               warmup,
               measurement));
     }
@@ -319,7 +327,7 @@ public final class ChicoryWasmBench implements WasmRequestBench {
             flip[0] = !flip[0];
             check(
                 POOL_EVICT,
-                flip[0] ? request(pool, module, machine) : request(pool, twin, twinMachine));
+                flip[0] ? request(pool, module, poolMachine) : request(pool, twin, twinMachine));
           };
       rows.add(time(POOL_EVICT, evict, warmup, measurement));
     }
