@@ -42,8 +42,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * instance of the module, and their receiver profile decides what the JIT inlines. One request on
  * Chicory's memory before measuring the pool (or on the pool's before measuring plain Chicory)
  * makes those sites bimorphic for the whole trial, which a service that runs a module one way does
- * not see, and costs either way: in {@link RealModuleExecutionBenchmark}, c-sha256's work took 135
- * us on ByteArrayMemory and 205 us pooled with clean profiles, 158 to 380 us and 416 to 826 us with
+ * not see, and costs either way: in {@link RealModuleExecutionBenchmark}, c-sha256's work took 136
+ * us on ByteArrayMemory and 205 us pooled with clean profiles, 158 to 381 us and 417 to 826 us with
  * both kinds seen first.
  *
  * <p>Run (every module, both engines):

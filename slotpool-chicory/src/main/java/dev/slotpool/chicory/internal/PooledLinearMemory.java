@@ -640,7 +640,9 @@ public final class PooledLinearMemory implements Memory {
 
   /**
    * {@code s} as a little-endian buffer: the same bytes under the same arena, so an access through
-   * it is checked for liveness and thread as one through {@code s} is.
+   * it is checked for liveness and thread as one through {@code s} is. A memory never exceeds
+   * {@code RUNTIME_MAX_PAGES} (32,767 pages, just under 2 GiB), so every segment here fits a
+   * buffer's {@code int} capacity.
    */
   private static ByteBuffer bufferOf(MemorySegment s) {
     return s.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);

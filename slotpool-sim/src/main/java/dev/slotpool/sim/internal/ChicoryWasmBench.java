@@ -51,7 +51,7 @@ public final class ChicoryWasmBench implements WasmRequestBench {
    * Plain Chicory and the pools run on separate compilations of the module (machine, poolMachine):
    * a compiled module's loads and stores are call sites shared by all its instances, and once they
    * have seen two kinds of memory the JIT compiles them for both, which slows every row measured
-   * after the first (c-sha256's work on ByteArrayMemory: 135 us clean, 158-380 us with both seen;
+   * after the first (c-sha256's work on ByteArrayMemory: 136 us clean, 158-381 us with both seen;
    * docs/BENCHMARKS.md). A service runs a module one way, so each row gets its own profile.
    */
 
