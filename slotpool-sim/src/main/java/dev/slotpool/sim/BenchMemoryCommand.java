@@ -69,7 +69,7 @@ final class BenchMemoryCommand implements Callable<Integer> {
       throw new BadInputException(
           "--keep-resident: " + keepResident + " (expected: at most the image, " + rounded + ")");
     }
-    Duration[] times = bench.durations();
+    Duration[] times = bench.durations(BenchOptions.MEMORY_WARMUP);
     List<String[]> rows =
         new MemoryBench(rounded, touch, keepResident).measureAll(times[0], times[1]);
     bench.print(

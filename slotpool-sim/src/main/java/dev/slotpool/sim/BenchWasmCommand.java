@@ -144,7 +144,7 @@ final class BenchWasmCommand implements Callable<Integer> {
     if (costsOut != null) {
       Guards.checkOutputFile("--costs-out", costsOut);
     }
-    Duration[] times = bench.durations();
+    Duration[] times = bench.durations(BenchOptions.WASM_WARMUP);
     List<String> argv = new ArrayList<>();
     argv.add(file.getFileName().toString());
     argv.addAll(wasiArgs);
