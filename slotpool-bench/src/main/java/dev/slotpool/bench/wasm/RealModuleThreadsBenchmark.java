@@ -67,9 +67,7 @@ public class RealModuleThreadsBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() {
     try {
-      byte[] expected = real.request(plain, machine);
-      Pools.checkSame(module, "the default pool", expected, real.request(pooledDefault, machine));
-      Pools.checkSame(module, "the tuned pool", expected, real.request(pooledTuned, machine));
+      Pools.checkOutputs(real, machine, plain, pooledDefault, pooledTuned);
     } finally {
       defaultPool.close();
       tunedPool.close();

@@ -51,14 +51,6 @@ import java.util.function.Function;
  * buffer of no bytes, so that any access fails its bounds check and lands in the slow path
  * (`activate`), at no cost to the fast path. publish() writes both, `seg` first.
  *
- * Why a buffer for loads and stores. A Chicory-compiled Wasm function is one JVM method with an
- * inlined memory access per load and store, and C2 stops inlining in a method once its node count
- * passes a fixed cutoff; past it, even i32.rotl becomes a call. A segment access through its
- * VarHandle inlines several times the nodes of a buffer access under the same arena, which checks
- * the same liveness and thread: in c-sha256's compression function C2 gave up inlining at 110 call
- * sites with the segment and at 43 with the buffer (ByteArrayMemory: none), and the work ran in
- * about 165 us instead of 205 (ByteArrayMemory 135; docs/BENCHMARKS.md).
- *
  *   FRESH  the slot holds the image (or zeros) as the pool handed it out, but to Chicory the memory
  *          is all zeros until initialize(): Instance.initialize calls zero() and then initialize(),
  *          and this state lets both cost nothing. zero() keeps FRESH. initialize() skips the
@@ -69,6 +61,14 @@ import java.util.function.Function;
  *   CLOSED `seg` stays NULL for good; the lease has been closed, so even a segment or buffer that
  *          leaked out of this class throws on access.
  *
+ * Why a buffer for loads and stores. A Chicory-compiled Wasm function is one JVM method with an
+ * inlined memory access per load and store, and C2 stops inlining in a method once its node count
+ * passes a fixed cutoff; past it, even i32.rotl becomes a call. A segment access through its
+ * VarHandle inlines several times the nodes of a buffer access under the same arena, which checks
+ * the same liveness and thread: in c-sha256's compression function C2 gave up inlining at 110 call
+ * sites with the segment and at 43 with the buffer (ByteArrayMemory: none), and the work ran in
+ * about 165 us instead of 205 (ByteArrayMemory 136; docs/BENCHMARKS.md).
+ *
  * Revocation (confined pools). revoke() runs on another thread: it sets the volatile `revoked` and
  * then stores NULL into `seg` (and no bytes into `buf`), so the owner's next access that reads the
  * new value fails its bounds check and lands in the slow path, which sees `revoked` and has the
@@ -76,21 +76,22 @@ import java.util.function.Function;
  * (goLive, grow); both sides publish with volatile stores (SEG, BUF), so either the owner sees the
  * flag or the revoking thread's NULL lands after its write.
  *
- * `seg` and `buf` are READ plainly, on purpose: a volatile read on every load and store keeps the JIT from
- * keeping the segment (and its bounds and scope checks) in registers across a compiled Wasm
- * function, and made execution on pooled memory 1.6x to several times slower than on
+ * `seg` and `buf` are READ plainly, on purpose: a volatile read on every load and store keeps the
+ * JIT from keeping the buffer (and its bounds and scope checks) in registers across a compiled
+ * Wasm function, and made execution on pooled memory 1.6x to several times slower than on
  * ByteArrayMemory (the work of c-sha256, see docs/BENCHMARKS.md). A plain read is safe because
  * revocation is a stop signal, not the isolation barrier: the slot is reset only after the owner
- * thread itself closes the lease (a confined arena cannot be closed elsewhere), so however long
- * a compiled loop keeps a stale copy of `seg` or `buf`, it only reaches its own, unreleased slot. The
- * loop does not keep it for long either: revoke() interrupts the owner after the NULL store, and
- * Chicory's interruption check is a volatile read of the thread's interrupt state, after which
- * the owner's next read of `seg` sees NULL. In a shared pool the lease's shared arena is closed
+ * thread itself closes the lease (a confined arena cannot be closed elsewhere), so however long a
+ * compiled loop keeps a stale copy of `seg` or `buf`, it only reaches its own, unreleased slot.
+ * The loop does not keep it for long either: revoke() interrupts the owner after the NULL store,
+ * and Chicory's interruption check is a volatile read of the thread's interrupt state, after which
+ * the owner's next read of `buf` sees no bytes. In a shared pool the lease's shared arena is closed
  * on release, and the JVM's handshake makes every access through a stale copy fail, whatever the
  * thread cached.
  *
  * Invariant: seg != NULL implies state == LIVE and !revoked (up to the race above), and then seg
- * == slot, the lease's current segment.
+ * == slot, the lease's current segment, and buf is a buffer of it; seg == NULL implies buf ==
+ * NO_BYTES once both stores of a publish() have landed.
  *
  * Interrupts. Closing a shared arena makes HotSpot end any access of it running on another thread
  * with an asynchronous exception (the IllegalStateException "Already closed" we catch), and
