@@ -18,6 +18,7 @@ module dev.slotpool.sim {
   requires org.knowm.xchart;
   requires VectorGraphics2D;
   requires java.desktop;
+  requires jdk.management; // bench wasm: whether HotSpot compiles huge methods
 
   exports dev.slotpool.sim;
 

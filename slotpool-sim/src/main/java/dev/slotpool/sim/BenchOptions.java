@@ -56,6 +56,11 @@ final class BenchOptions {
     };
   }
 
+  /** Whether the output is CSV. */
+  boolean csv() {
+    return format == BenchIndexCommand.Format.csv;
+  }
+
   /** Prints rows of (case, ns per op, iterations) as a table with a heading, or as CSV. */
   void print(PrintWriter out, String heading, List<String[]> rows) {
     print(out, heading, rows, null);

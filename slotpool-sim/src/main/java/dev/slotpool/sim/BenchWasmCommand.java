@@ -5,6 +5,7 @@ import dev.slotpool.sim.internal.BadInputException;
 import dev.slotpool.sim.internal.CostModel;
 import dev.slotpool.sim.internal.CostsFile;
 import dev.slotpool.sim.internal.Guards;
+import dev.slotpool.sim.internal.HugeMethods;
 import dev.slotpool.sim.internal.OutputMismatchException;
 import dev.slotpool.sim.internal.PageFaultBench;
 import dev.slotpool.sim.internal.Provenance;
@@ -48,7 +49,9 @@ import picocli.CommandLine.Spec;
           + " copies of the module in turn: every request evicts the other). Every request's"
           + " output (stdout, stderr, exit code, result) must equal the first plain request's;"
           + " the command fails if a pool changes it. Linux only. Figures from a busy machine"
-          + " are noisy: compare the cases of one run.",
+          + " are noisy: compare the cases of one run. With --engine compiler, a note after the"
+          + " table names the module's functions too big for HotSpot to compile, which run in"
+          + " the JVM's bytecode interpreter in every case.",
       ""
     },
     footer = {
@@ -160,6 +163,7 @@ final class BenchWasmCommand implements Callable<Integer> {
             env,
             engine == WasmBenches.Engine.COMPILER);
     WasmRequestBench wasmBench = WasmBenches.create(runtime, request);
+    List<HugeMethods.HugeFunction> huge = WasmBenches.hugeFunctions(runtime, request);
     PrintWriter err = spec.commandLine().getErr();
     try {
       String once = wasmBench.tryOnce();
@@ -167,6 +171,14 @@ final class BenchWasmCommand implements Callable<Integer> {
       String heading =
           file + " (" + runtime.label() + ", " + engine.label() + "): " + once + "; output checked";
       bench.print(spec.commandLine().getOut(), heading, rows, WasmRequestBench.PLAIN);
+      String note = huge.isEmpty() ? null : HugeMethods.note(huge);
+      if (note != null) {
+        // After the table; on stderr when stdout is CSV for a program to read.
+        PrintWriter where = bench.csv() ? err : spec.commandLine().getOut();
+        where.println();
+        where.println(note);
+        where.flush();
+      }
       if (costsOut != null) {
         double pageFault = new PageFaultBench().microsPerPage(times[0], times[1]);
         writeCosts(rows, pageFault, wasmBench);

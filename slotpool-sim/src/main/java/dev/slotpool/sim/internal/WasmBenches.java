@@ -1,6 +1,7 @@
 package dev.slotpool.sim.internal;
 
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -34,6 +35,17 @@ public final class WasmBenches {
     public String label() {
       return name().toLowerCase(Locale.ROOT);
     }
+  }
+
+  /**
+   * The functions of {@code request}'s module that {@code runtime}'s compiler turns into JVM
+   * methods too big for HotSpot to compile; empty for the interpreter (and for Endive, whose
+   * compiler bench wasm does not run).
+   */
+  public static List<HugeMethods.HugeFunction> hugeFunctions(Runtime runtime, WasmRequest request) {
+    return runtime == Runtime.CHICORY && request.compiler()
+        ? HugeMethods.of(request.wasm())
+        : List.of();
   }
 
   /**
