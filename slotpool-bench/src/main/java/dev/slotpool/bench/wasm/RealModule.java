@@ -180,16 +180,8 @@ public final class RealModule {
   public byte[] request(Instantiator instantiator, Function<Instance, Machine> machine) {
     var stdout = new ByteArrayOutputStream(256);
     var stderr = new ByteArrayOutputStream(0);
-    WasiOptions.Builder options =
-        WasiOptions.builder()
-            .withArguments(args)
-            .withStdin(new ByteArrayInputStream(stdin))
-            .withStdout(stdout)
-            .withStderr(stderr);
-    directories.get().forEach(options::withDirectory);
     byte[] result = null;
-    try (WasiPreview1 wasi =
-        WasiPreview1.builder().withLogger(LOGGER).withOptions(options.build()).build()) {
+    try (WasiPreview1 wasi = wasi(stdout, stderr)) {
       ImportValues imports = imports(wasi);
       result =
           instantiator.run(
@@ -217,6 +209,35 @@ public final class RealModule {
       out.writeBytes(files.get());
     }
     return out.toByteArray();
+  }
+
+  /**
+   * Gets an instance as {@link #request} does (a fresh WASI context, the same imports, {@code
+   * machine}) but runs neither its start function nor its entry point, and drops it: what getting
+   * an instance costs, without the module's own work.
+   *
+   * @return the instance's memory size in pages: its initial size, since nothing ran
+   */
+  public int instantiate(Instantiator instantiator, Function<Instance, Machine> machine) {
+    try (WasiPreview1 wasi = wasi(new ByteArrayOutputStream(0), new ByteArrayOutputStream(0))) {
+      ImportValues imports = imports(wasi);
+      return instantiator.run(
+          module(),
+          b -> b.withImportValues(imports).withMachineFactory(machine).withStart(false),
+          instance -> instance.memory() == null ? 0 : instance.memory().pages());
+    }
+  }
+
+  /** A request's WASI context: its arguments, stdin and directories, output into the streams. */
+  private WasiPreview1 wasi(OutputStream stdout, OutputStream stderr) {
+    WasiOptions.Builder options =
+        WasiOptions.builder()
+            .withArguments(args)
+            .withStdin(new ByteArrayInputStream(stdin))
+            .withStdout(stdout)
+            .withStderr(stderr);
+    directories.get().forEach(options::withDirectory);
+    return WasiPreview1.builder().withLogger(LOGGER).withOptions(options.build()).build();
   }
 
   /** Whether the module has a work function ({@link #work(Instance)}). */

@@ -88,6 +88,20 @@ class RealModulesTest {
     assertThat(run(name, Instantiator.pooled(pool))).isEqualTo(plain);
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"c-greet", "c-json", "rust-greet", "wabt-wat2wasm"})
+  void instantiate_givesAnInstanceAtItsInitialSize_plainOrPooled_andRunsNothing(String name) {
+    RealModule m = RealModules.get(name);
+    int initial = m.module().memorySection().orElseThrow().getMemory(0).limits().initialPages();
+    var machine = m.machineFactory(Engine.INTERPRETER);
+
+    assertThat(m.instantiate(Instantiator.plain(), machine)).isEqualTo(initial);
+    assertThat(m.instantiate(Instantiator.pooled(pool), machine)).isEqualTo(initial);
+    // The warm slot a request grew (rust-greet: 17 -> 18 pages) comes back at the initial size.
+    run(name, Instantiator.pooled(pool));
+    assertThat(m.instantiate(Instantiator.pooled(pool), machine)).isEqualTo(initial);
+  }
+
   @Test
   void work_onThePool_returnsWhatItReturnsOnChicorysMemory() {
     RealModule m = RealModules.get("c-alloc");
