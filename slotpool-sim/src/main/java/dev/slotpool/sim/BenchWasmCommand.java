@@ -171,7 +171,7 @@ final class BenchWasmCommand implements Callable<Integer> {
       String heading =
           file + " (" + runtime.label() + ", " + engine.label() + "): " + once + "; output checked";
       bench.print(spec.commandLine().getOut(), heading, rows, WasmRequestBench.PLAIN);
-      String note = huge.isEmpty() ? null : HugeMethods.note(huge);
+      String note = HugeMethods.note(huge);
       if (note != null) {
         // After the table; on stderr when stdout is CSV for a program to read.
         PrintWriter where = bench.csv() ? err : spec.commandLine().getOut();
