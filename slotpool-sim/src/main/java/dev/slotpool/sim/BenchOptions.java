@@ -77,7 +77,7 @@ final class BenchOptions {
         base = Double.parseDouble(row[1]);
       }
     }
-    if (format == BenchIndexCommand.Format.csv) {
+    if (csv()) {
       out.println("case,ns_per_op");
       for (String[] row : rows) {
         out.println(row[0] + "," + row[1]);

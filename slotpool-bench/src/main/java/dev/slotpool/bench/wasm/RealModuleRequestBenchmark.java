@@ -54,8 +54,15 @@ import org.openjdk.jmh.annotations.Warmup;
  *   -p module=c-greet,c-sha256,c-json,c-alloc,c-sort,c-grep,rust-greet,wabt-wat2wasm,wabt-wast2json
  * </pre>
  *
- * (quick look: add {@code -f 1 -wi 2 -i 3 -w 1s -r 1s}). Two threads: {@link
- * RealModuleThreadsBenchmark}; execution only: {@link RealModuleExecutionBenchmark}.
+ * (quick look: add {@code -f 1 -wi 2 -i 3 -w 1s -r 1s}).
+ *
+ * <p>{@code plainInstanceOnly} and {@code defaultPoolInstanceOnly} time the instance part of the
+ * same request on its own ({@link RealModule#instantiate}: the request's WASI context and imports,
+ * an instance built with no start function, dropped or closed), the part a pool can change; the
+ * rest of a request is the module's own code, the same work on either memory. Alone: {@code
+ * '^dev.slotpool.bench.wasm.RealModuleRequestBenchmark.(plain|defaultPool)InstanceOnly$'}. Two
+ * threads: {@link RealModuleThreadsBenchmark}; execution only: {@link
+ * RealModuleExecutionBenchmark}.
  *
  * <p>Both runtimes: these classes are generated for Endive at build time into {@code
  * dev.slotpool.bench.endive.wasm} (pattern {@code 'endive.*RealModuleRequestBenchmark'}), without
@@ -130,5 +137,17 @@ public class RealModuleRequestBenchmark {
   @Benchmark
   public byte[] tunedPool() {
     return real.request(pooledTuned, machine);
+  }
+
+  /** The instance part of a plain request alone: WASI, the instance, no module code. */
+  @Benchmark
+  public int plainInstanceOnly() {
+    return real.instantiate(plain, machine);
+  }
+
+  /** The instance part of a default-pool request alone: WASI, the instance, close. */
+  @Benchmark
+  public int defaultPoolInstanceOnly() {
+    return real.instantiate(pooledDefault, machine);
   }
 }

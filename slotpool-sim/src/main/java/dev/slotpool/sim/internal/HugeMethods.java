@@ -93,15 +93,13 @@ public final class HugeMethods {
         }
         ClassModel type = ClassFile.of().parse(in.readAllBytes());
         for (MethodModel method : type.methods()) {
-          String methodName = method.methodName().stringValue();
           int size =
               method.findAttribute(Attributes.code()).map(CodeAttribute::codeLength).orElse(0);
-          if (size <= HUGE_METHOD_LIMIT || !methodName.startsWith(FUNCTION_PREFIX)) {
-            continue;
+          int index = functionIndex(method.methodName().stringValue());
+          if (size > HUGE_METHOD_LIMIT && index >= 0) {
+            huge.add(
+                new HugeFunction(index, names == null ? null : names.nameOfFunction(index), size));
           }
-          int index = Integer.parseInt(methodName.substring(FUNCTION_PREFIX.length()));
-          huge.add(
-              new HugeFunction(index, names == null ? null : names.nameOfFunction(index), size));
         }
       }
     } catch (IOException e) {
@@ -109,6 +107,18 @@ public final class HugeMethods {
     }
     huge.sort(Comparator.comparingInt(HugeFunction::bytecodeBytes).reversed());
     return huge;
+  }
+
+  /** N for a method named func_N, else -1 (the compiler's other methods: dispatch, bridges). */
+  private static int functionIndex(String methodName) {
+    if (!methodName.startsWith(FUNCTION_PREFIX)) {
+      return -1;
+    }
+    try {
+      return Integer.parseInt(methodName.substring(FUNCTION_PREFIX.length()));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /**
