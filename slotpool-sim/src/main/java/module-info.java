@@ -11,6 +11,7 @@ module dev.slotpool.sim {
   requires com.dylibso.chicory.wasi;
   requires com.dylibso.chicory.log; // a WASI context's logger
   requires com.dylibso.chicory.compiler;
+  requires quickjs4j; // slotpool bench: QuickJS, an automatic module
   requires dev.slotpool.endive;
   requires run.endive.wasi;
   requires run.endive.log;

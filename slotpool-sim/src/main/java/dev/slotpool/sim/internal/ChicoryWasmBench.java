@@ -65,7 +65,8 @@ public final class ChicoryWasmBench implements WasmRequestBench {
   private final WasmModule twin;
   private final Function<Instance, Machine> machine;
   private final Function<Instance, Machine> poolMachine;
-  private final Function<Instance, Machine> twinMachine;
+  private final Function<WasmModule, Function<Instance, Machine>> compiler;
+  private Function<Instance, Machine> twinMachine;
   private final long[] args;
   private Outcome expected;
   private PoolStats defaultStats;
@@ -81,7 +82,7 @@ public final class ChicoryWasmBench implements WasmRequestBench {
     this.twin = twin;
     this.machine = compiler == null ? InterpreterMachine::new : compiler.apply(module);
     this.poolMachine = compiler == null ? InterpreterMachine::new : compiler.apply(module);
-    this.twinMachine = compiler == null ? InterpreterMachine::new : compiler.apply(twin);
+    this.compiler = compiler;
     this.args = args;
   }
 
@@ -320,6 +321,9 @@ public final class ChicoryWasmBench implements WasmRequestBench {
               warmup,
               measurement));
     }
+    if (twinMachine == null) {
+      twinMachine = compiler == null ? InterpreterMachine::new : compiler.apply(twin);
+    }
     try (WasmInstancePool pool = WasmInstancePool.builder().slots(1).build()) {
       boolean[] flip = {false};
       Runnable evict =
@@ -332,6 +336,30 @@ public final class ChicoryWasmBench implements WasmRequestBench {
       rows.add(time(POOL_EVICT, evict, warmup, measurement));
     }
     return rows;
+  }
+
+  /**
+   * One plain request per call, its output checked against the first request's: for a thread of its
+   * own (the returned task is thread-safe, as every request has its own WASI context).
+   *
+   * @throws OutputMismatchException from the task if a request's output differs
+   */
+  public Runnable plainRequests() {
+    if (expected == null) {
+      tryOnce();
+    }
+    return () -> check(PLAIN, request(null, module, machine));
+  }
+
+  /**
+   * As {@link #plainRequests()}, each request instantiating from {@code pool} (on a compilation of
+   * the module of its own, so that the plain requests' profile stays clean).
+   */
+  public Runnable pooledRequests(WasmInstancePool pool) {
+    if (expected == null) {
+      tryOnce();
+    }
+    return () -> check(POOL_DEFAULT, request(pool, module, poolMachine));
   }
 
   private static String[] time(String name, Runnable op, Duration warmup, Duration measurement) {
