@@ -39,10 +39,8 @@ final class BenchIndexCommand implements Callable<Integer> {
       paramLabel = "NAME",
       split = ",",
       defaultValue = "affinity,sharded,simple",
-      description =
-          "Allocators to measure: affinity, sharded, simple, random, fifo."
-              + " Default: ${DEFAULT-VALUE}.")
-  List<String> policies;
+      description = "Allocators to measure: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+  List<Policy.Kind> policies;
 
   @Option(
       names = {"-m", "--max-warm"},
@@ -74,7 +72,11 @@ final class BenchIndexCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    workload.model = "seed"; // the tape of steps is the seed model's: free or allocate
+    workload.refuseUnless(
+        workload.model == WorkloadOptions.Model.seed,
+        "--model",
+        "--model seed, the model whose steps bench index times, or no --model");
+    workload.model = WorkloadOptions.Model.seed; // the tape is the seed model's: free or allocate
     Simulator.Config config = workload.config();
     if (config.trace() != null) {
       throw new BadInputException(
@@ -87,7 +89,7 @@ final class BenchIndexCommand implements Callable<Integer> {
     if (iterations < 1) {
       throw new BadInputException("--iterations: " + iterations + " (expected: >= 1)");
     }
-    List<Policy.Kind> kinds = SimulateCommand.parsePolicies(policies);
+    List<Policy.Kind> kinds = new ArrayList<>(new java.util.LinkedHashSet<>(policies));
     IndexBench bench = new IndexBench(config, maxWarm);
     List<String[]> rows = new ArrayList<>();
     for (Policy.Kind kind : kinds) {

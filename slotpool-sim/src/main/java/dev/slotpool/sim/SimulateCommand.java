@@ -9,18 +9,22 @@ import dev.slotpool.sim.internal.Progress;
 import dev.slotpool.sim.internal.Provenance;
 import dev.slotpool.sim.internal.Repeats;
 import dev.slotpool.sim.internal.Reports;
+import dev.slotpool.sim.internal.RunSummary;
 import dev.slotpool.sim.internal.SimResult;
 import dev.slotpool.sim.internal.Simulator;
 import dev.slotpool.sim.internal.Sizes;
+import dev.slotpool.sim.internal.Sweep;
 import dev.slotpool.sim.internal.Thresholds;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -43,9 +47,14 @@ import picocli.CommandLine.Spec;
           + " flight) and hold a slot for a service time, a tenth of the run warms up unmeasured;"
           + " or seed: the Wasmtime seed's random test. Memory (--reset): adaptive by default,"
           + " every written page kept resident within --resident-budget for the whole pool;"
-          + " or fixed --keep-resident per slot. With no options: zipf over 500 keys, 1000 slots,"
-          + " 700 requests in flight on average, 1m steps, every policy, max-warm swept over"
-          + " 0,1,2,4,...,1000.",
+          + " or fixed --keep-resident per slot.",
+      "",
+      "With no options: zipf over 500 keys, 700 requests in flight on average, 1m steps, pools"
+          + " starting warm; it sweeps what matters in that steady state, the slot count"
+          + " (750,1000,1500) and the resident budget (16MiB,64MiB,256MiB), for affinity against"
+          + " simple and random. max-warm matters only while pools fill up: --cold-start or"
+          + " --model seed sweep it (0,1,2,4,...,slots). A knob that changed nothing is said so"
+          + " in one line, with its rows shown once.",
       ""
     },
     footer = {
@@ -54,12 +63,12 @@ import picocli.CommandLine.Spec;
           + " simple = SimpleIndexAllocator (the library's classes); random and fifo = baselines.",
       "Hit rate: successful allocations that got a slot last used by the same key.",
       "Examples:",
-      "  slotpool simulate --workload hotspot --max-warm 0,4,16,64 --policy affinity,random",
+      "  slotpool simulate --cold-start --workload hotspot --max-warm 0,4,16,64 -p affinity,random",
       "  slotpool simulate --ops 10m --policy affinity --max-warm 10 --format csv",
       "  slotpool simulate --model seed --workload uniform --keys 10 --max-warm 1000 -p affinity",
       "  slotpool simulate --model seed --workload uniform --keys 10 --max-warm 1000 -p affinity"
           + " --ops 10m --repeat 20",
-      "  slotpool simulate --hosts 8 --routing bounded-hash --max-warm 16",
+      "  slotpool simulate --hosts 8 --routing bounded-hash --resident-budget 8MiB",
       "  slotpool simulate --workload trace:requests.csv --out results/"
     })
 final class SimulateCommand implements Callable<Integer> {
@@ -71,16 +80,19 @@ final class SimulateCommand implements Callable<Integer> {
       names = {"-p", "--policy"},
       paramLabel = "NAME",
       split = ",",
-      description = "Policies to run: affinity, sharded, simple, random, fifo. Default: all.")
-  List<String> policies;
+      description =
+          "Policies to run: ${COMPLETION-CANDIDATES}. Default: all, or affinity, simple and"
+              + " random when the steady-state sweep of slots and budgets runs.")
+  List<Policy.Kind> policies;
 
   @Option(
       names = {"-m", "--max-warm"},
       paramLabel = "LIST",
       defaultValue = "auto",
       description =
-          "Thresholds (maxUnusedWarmSlots) to sweep: 4, 0,2,8, 0..16 or auto"
-              + " (0, powers of two, slots). Default: ${DEFAULT-VALUE}.")
+          "Thresholds (maxUnusedWarmSlots) to sweep: 4, 0,2,8, 0..16 or auto: 0, powers of"
+              + " two, slots; with warm pools in the steady state, where it changes nothing, auto"
+              + " is the pool's default (slots). Default: ${DEFAULT-VALUE}.")
   String maxWarm;
 
   @Option(
@@ -91,17 +103,18 @@ final class SimulateCommand implements Callable<Integer> {
           "The pool's reset policy: adaptive (keep every written page resident within"
               + " --resident-budget; the coldest warm slots are decommitted first when it binds) or"
               + " fixed (keep at most --keep-resident per freed slot). Default: ${DEFAULT-VALUE}.")
-  String reset;
+  Reset reset;
 
   @Option(
       names = "--resident-budget",
-      paramLabel = "SIZE",
-      defaultValue = DEFAULT_RESIDENT_BUDGET,
+      paramLabel = "SIZES",
+      split = ",",
       converter = WorkloadOptions.SizeConverter.class,
       description =
-          "adaptive: bytes all warm slots of a pool may keep resident (residentBudgetBytes)."
-              + " Default: ${DEFAULT-VALUE}.")
-  long residentBudget;
+          "adaptive: bytes all warm slots of a pool may keep resident (residentBudgetBytes), or"
+              + " a list to sweep. Default: 64MiB, and 16MiB,64MiB,256MiB in the steady-state"
+              + " sweep.")
+  List<Long> residentBudgets;
 
   @Option(
       names = "--keep-resident",
@@ -119,7 +132,7 @@ final class SimulateCommand implements Callable<Integer> {
       defaultValue = "1",
       description =
           "Run every configuration with N seeds (--seed, --seed + 1, ...) and report the mean"
-              + " hit rate, its 95% confidence interval and the spread across seeds instead of"
+              + " hit rate, its 95%% confidence interval and the spread across seeds instead of"
               + " one seed's figures. One seed can be far from the mean: in the seed model the"
               + " held slots random-walk. Default: ${DEFAULT-VALUE}.")
   int repeat;
@@ -141,25 +154,58 @@ final class SimulateCommand implements Callable<Integer> {
       names = "--chart",
       paramLabel = "FORMAT",
       defaultValue = "png",
-      description = "Chart format for --out: png or svg. Default: ${DEFAULT-VALUE}.")
+      description = "Chart format for --out: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
   Charts.Format chart;
 
   /** The adaptive policy's default pool-wide resident budget. */
-  static final String DEFAULT_RESIDENT_BUDGET = "64MiB";
+  static final long DEFAULT_RESIDENT_BUDGET = 64L << 20;
 
-  /** How results are printed. */
-  enum OutputFormat {
-    table,
-    csv,
-    json
-  }
+  /** The budgets of the steady-state sweep. */
+  private static final List<Long> SWEPT_BUDGETS = List.of(16L << 20, 64L << 20, 256L << 20);
+
+  /** The slot counts of the steady-state sweep, as parts of the default 1000. */
+  private static final List<Integer> SWEPT_SLOTS = List.of(750, 1000, 1500);
 
   @Override
   public Integer call() throws IOException {
-    Simulator.Config config = workload.config();
-    List<Integer> thresholds = Thresholds.parse("--max-warm", maxWarm, config.slots());
-    List<Policy.Kind> kinds = parsePolicies(policies);
-    MemoryModel memory = memoryModel(reset, residentBudget, keepResident);
+    workload.refuseUnless(
+        reset == Reset.adaptive, "--resident-budget", "--reset adaptive, the default");
+    workload.refuseUnless(reset == Reset.fixed, "--keep-resident", "--reset fixed");
+    workload.refuseUnless(out != null, "--chart", "--out DIR, where the chart is written");
+    boolean sweep =
+        workload.warmSteadyState() && workload.hosts == 1 && !workload.given("--max-warm");
+    List<Integer> slotCounts =
+        sweep && !workload.given("--slots") ? SWEPT_SLOTS : workload.slotCounts;
+    List<Simulator.Config> configs = new ArrayList<>();
+    for (int slots : slotCounts) {
+      configs.add(workload.config(slots, workload.slotCounts.get(0)));
+    }
+    Simulator.Config config = configs.get(0);
+    List<List<Integer>> thresholds = new ArrayList<>();
+    for (Simulator.Config c : configs) {
+      thresholds.add(
+          workload.warmSteadyState() && !workload.given("--max-warm")
+              ? List.of(c.slots())
+              : Thresholds.parse("--max-warm", maxWarm, c.slots()));
+    }
+    List<Policy.Kind> kinds =
+        policies != null && !policies.isEmpty()
+            ? new ArrayList<>(new LinkedHashSet<>(policies))
+            : sweep
+                ? List.of(Policy.Kind.AFFINITY, Policy.Kind.SIMPLE, Policy.Kind.RANDOM)
+                : Policy.Kind.all();
+    List<MemoryModel> memories = new ArrayList<>();
+    if (reset == Reset.fixed) {
+      memories.add(MemoryModel.fixed(keepResident));
+    } else if (residentBudgets != null && !residentBudgets.isEmpty()) {
+      for (long budget : new java.util.TreeSet<>(residentBudgets)) {
+        memories.add(MemoryModel.adaptive(budget));
+      }
+    } else {
+      for (long budget : sweep ? SWEPT_BUDGETS : List.of(DEFAULT_RESIDENT_BUDGET)) {
+        memories.add(MemoryModel.adaptive(budget));
+      }
+    }
     if (repeat < 1 || repeat > 1000) {
       throw new BadInputException("--repeat: " + repeat + " (expected: 1 <= N <= 1000)");
     }
@@ -170,52 +216,88 @@ final class SimulateCommand implements Callable<Integer> {
               + " (expected: 1 with a trace or --out; repeats vary the seed of a generated"
               + " workload and print a summary)");
     }
+    if (repeat > 1 && (configs.size() > 1 || memories.size() > 1)) {
+      throw new BadInputException(
+          "--repeat: "
+              + repeat
+              + " (expected: 1 with several --slots or --resident-budget values; give one of"
+              + " each to repeat)");
+    }
+    int largest = 0;
+    for (Simulator.Config c : configs) {
+      largest = Math.max(largest, c.slots());
+    }
     Guards.checkHeap(
-        (long) config.slots() * config.hosts(),
+        (long) largest * config.hosts(),
         config.keys(),
         config.trace() == null ? 0 : config.trace().events());
     if (out != null) {
       Guards.checkOutputDirectory("--out", out);
     }
     long total = 0;
-    for (Policy.Kind kind : kinds) {
-      total += config.totalSteps() * (kind.usesThreshold() ? thresholds.size() : 1);
+    for (int i = 0; i < configs.size(); i++) {
+      for (Policy.Kind kind : kinds) {
+        total +=
+            configs.get(i).totalSteps()
+                * (kind.usesThreshold() ? thresholds.get(i).size() : 1)
+                * memories.size();
+      }
     }
     PrintWriter err = spec.commandLine().getErr();
     total = Math.multiplyExact(total, repeat);
     Guards.checkTime(total, workload.force, workload.quiet, err);
     if (repeat > 1) {
-      return repeated(config, kinds, thresholds, memory, total, err);
+      return repeated(config, kinds, thresholds.get(0), memories.get(0), total, err);
     }
-    Simulator simulator = new Simulator(config);
     List<SimResult> results = new ArrayList<>();
     try (Progress progress = Progress.start(err, total, !workload.quiet && Progress.terminal())) {
       for (Policy.Kind kind : kinds) {
-        for (int threshold : kind.usesThreshold() ? thresholds : thresholds.subList(0, 1)) {
-          progress.label(kind.label() + (kind.usesThreshold() ? " max-warm " + threshold : ""));
-          results.add(simulator.run(kind, threshold, memory, progress.done()));
+        for (int i = 0; i < configs.size(); i++) {
+          Simulator simulator = new Simulator(configs.get(i));
+          List<Integer> ts = thresholds.get(i);
+          for (int threshold : kind.usesThreshold() ? ts : ts.subList(0, 1)) {
+            for (MemoryModel memory : memories) {
+              progress.label(
+                  kind.label()
+                      + (configs.size() > 1 ? ", " + configs.get(i).slots() + " slots" : "")
+                      + (kind.usesThreshold() ? ", max-warm " + threshold : "")
+                      + (memories.size() > 1 ? ", " + Sizes.format(memory.bytes()) : ""));
+              results.add(simulator.run(kind, threshold, memory, progress.done()));
+            }
+          }
         }
       }
     }
-    SimResult best = best(results);
+    Sweep sweepReport = new Sweep(results);
+    Sweep.Best best = sweepReport.best();
+    List<SimResult> chosen = Sweep.chosen(best);
     Provenance provenance = Slotpool.provenance(spec, config.seed());
     PrintWriter stdout = spec.commandLine().getOut();
     switch (format) {
-      case csv -> Reports.csv(results, best, provenance, stdout);
-      case json -> Reports.json(results, best, provenance, stdout);
+      case csv -> Reports.csv(results, chosen, provenance, stdout);
+      case json -> Reports.json(results, chosen, provenance, stdout);
       case table -> {
-        stdout.println(summary(config, memory));
-        stdout.println(measured(config, results.get(0)));
+        stdout.println(
+            RunSummary.summary(config, memories.get(0), configs.size() > 1, memories.size() > 1));
+        stdout.println(RunSummary.measured(config, results.get(0)));
         stdout.println();
-        Reports.table(results, stdout);
+        sweepReport.table(stdout);
         stdout.println();
-        stdout.println(bestLine(best));
+        for (String line : sweepReport.inertLines(workload.warmSteadyState())) {
+          stdout.println(line);
+        }
+        if (sweep && !workload.given("--max-warm")) {
+          stdout.println(
+              "max-warm is the pool's default (the slot count) and not swept: with warm pools it"
+                  + " changes nothing (--cold-start sweeps it).");
+        }
+        stdout.println(bestLine(sweepReport, best));
         stdout.flush();
       }
     }
     Guards.warnFailures(results, err);
     if (out != null) {
-      writeFiles(config, results, best, provenance);
+      writeFiles(config, results, chosen, provenance);
     }
     return 0;
   }
@@ -264,7 +346,7 @@ final class SimulateCommand implements Callable<Integer> {
       case csv -> Repeats.csv(summaries, provenance, stdout);
       case json -> Repeats.json(summaries, provenance, stdout);
       case table -> {
-        stdout.println(summary(first, memory));
+        stdout.println(RunSummary.summary(first, memory, false, false));
         stdout.println(
             "repeated with seeds "
                 + firstSeed
@@ -281,21 +363,15 @@ final class SimulateCommand implements Callable<Integer> {
     return 0;
   }
 
-  static MemoryModel memoryModel(String reset, long residentBudget, long keepResident) {
-    return switch (reset.strip()) {
-      case "adaptive" -> MemoryModel.adaptive(residentBudget);
-      case "fixed" -> MemoryModel.fixed(keepResident);
-      default ->
-          throw new BadInputException("--reset: '" + reset + "' (expected: adaptive or fixed)");
-    };
-  }
-
   private void writeFiles(
-      Simulator.Config config, List<SimResult> results, SimResult best, Provenance provenance)
+      Simulator.Config config,
+      List<SimResult> results,
+      List<SimResult> chosen,
+      Provenance provenance)
       throws IOException {
     Path csv = out.resolve("simulate.csv");
     try (PrintWriter writer = new PrintWriter(Files.newBufferedWriter(csv))) {
-      Reports.csv(results, best, provenance, writer);
+      Reports.csv(results, chosen, provenance, writer);
     }
     Path image = out.resolve("simulate." + chart.name().toLowerCase(Locale.ROOT));
     Charts.write(
@@ -307,102 +383,73 @@ final class SimulateCommand implements Callable<Integer> {
     spec.commandLine().getErr().println("wrote " + csv + " and " + image);
   }
 
-  static List<Policy.Kind> parsePolicies(List<String> names) {
-    if (names == null || names.isEmpty()) {
-      return Policy.Kind.all();
-    }
-    LinkedHashSet<Policy.Kind> kinds = new LinkedHashSet<>();
-    for (String name : names) {
-      kinds.add(Policy.Kind.parse(name));
-    }
-    return new ArrayList<>(kinds);
-  }
-
-  static String summary(Simulator.Config config, MemoryModel memory) {
-    String steps;
-    if (config.trace() != null) {
-      steps = Reports.grouped(config.steps()) + " trace events";
-    } else {
-      steps =
-          Reports.grouped(config.ops())
-              + " steps"
-              + (config.warmup() > 0
-                  ? " after " + Reports.grouped(config.warmup()) + " warm-up steps"
-                  : "")
-              + " (seed "
-              + config.seed()
-              + (config.threads() > 1 ? ", " + config.threads() + " threads" : "")
-              + ")";
-    }
-    String pools =
-        config.hosts() > 1
-            ? config.hosts()
-                + " hosts of "
-                + config.slots()
-                + " slots ("
-                + config.routing().label()
-                + " routing)"
-            : config.slots() + " slots";
-    String reset =
-        memory.adaptive()
-            ? "adaptive reset, resident budget " + Sizes.format(memory.bytes())
-            : "fixed reset, keep-resident "
-                + Sizes.format(Math.min(memory.bytes(), config.bytesPerSlot()));
-    return config.describe()
-        + ": "
-        + pools
-        + ", "
-        + config.keys()
-        + " keys, "
-        + steps
-        + ", "
-        + Sizes.format(config.bytesPerSlot())
-        + " written per request, "
-        + reset
-        + (config.costs().endToEnd() ? ", measured costs" : "")
-        + "\n"
-        + (config.trace() != null ? "replayed in order" : config.model().describe());
-  }
-
-  /** The load the run actually saw: requests in flight, mean and peak. */
-  static String measured(Simulator.Config config, SimResult r) {
-    if (r.meanInFlight() < 0) {
-      return "requests in flight: peak " + Reports.grouped(r.peakInFlight());
-    }
-    return String.format(
-        Locale.ROOT,
-        "requests in flight: mean %.1f, peak %s (of %s slots)",
-        r.meanInFlight(),
-        Reports.grouped(r.peakInFlight()),
-        Reports.grouped((long) config.slots() * config.hosts()));
-  }
-
-  /** The highest hit rate among runs that failed at most 1% of allocations, or null. */
-  static SimResult best(List<SimResult> results) {
-    SimResult best = null;
-    for (SimResult r : results) {
-      if (Guards.failedTooOften(r)) {
-        continue;
+  /** {@code max-warm 16, max-warm 32} as {@code max-warm 16, 32}: the words all share once. */
+  private static String shared(List<String> settings) {
+    String first = settings.get(0);
+    int common = first.length();
+    for (String s : settings) {
+      int i = 0;
+      while (i < Math.min(common, s.length()) && s.charAt(i) == first.charAt(i)) {
+        i++;
       }
-      if (best == null || r.hitRate() > best.hitRate() + 1e-12) {
-        best = r;
-      }
+      common = i;
     }
-    return best;
+    int cut = first.lastIndexOf(' ', Math.max(0, common - 1)) + 1;
+    if (settings.size() == 1 || cut == 0) {
+      return String.join(", ", settings).strip();
+    }
+    List<String> tails = new ArrayList<>();
+    for (String s : settings) {
+      tails.add(s.substring(cut));
+    }
+    return first.substring(0, cut) + String.join(", ", tails);
   }
 
-  private static String bestLine(SimResult best) {
+  private static String bestLine(Sweep sweep, Sweep.Best best) {
     if (best == null) {
       return "Best: none: every run failed more than 1% of its allocations (the pool is too"
           + " small for the load: more --slots or a lower --concurrency)";
     }
-    return String.format(
-        Locale.ROOT,
-        "Best hit rate: %s%s at %.2f%% (%.1f us per allocation estimated)."
-            + "%nFor the best setting within a memory budget: slotpool tune --budget SIZE",
-        best.policy(),
-        best.maxWarm() < 0 ? "" : " max-warm " + best.maxWarm(),
-        100 * best.hitRate(),
-        best.meanCostMicros());
+    SimResult top = best.rows().get(0).result();
+    String figures =
+        String.format(
+            Locale.ROOT,
+            "%.2f%% hits, %.1f us per allocation estimated",
+            100 * top.hitRate(),
+            top.meanCostMicros());
+    String line;
+    if (best.decidedBy().equals("tie")) {
+      // One entry per policy: "affinity max-warm 16, 32, 64", not one per row.
+      Map<String, List<String>> byPolicy = new LinkedHashMap<>();
+      for (Sweep.Row row : best.rows()) {
+        String policy = row.result().policy();
+        String rest = sweep.describe(row).substring(policy.length());
+        byPolicy.computeIfAbsent(policy, p -> new ArrayList<>()).add(rest.strip());
+      }
+      List<String> names = new ArrayList<>();
+      byPolicy.forEach((policy, rests) -> names.add(policy + " " + shared(rests)));
+      line =
+          "Best: a tie at "
+              + figures
+              + " between "
+              + String.join("; ", names)
+              + (names.stream().allMatch(n -> n.startsWith("affinity") || n.startsWith("sharded"))
+                  ? " (sharded makes affinity's choices when one thread uses it)"
+                  : "")
+              + ".";
+    } else {
+      line =
+          "Best: "
+              + sweep.describe(best.rows().get(0))
+              + ": "
+              + figures
+              + (best.decidedBy().equals("cost")
+                  ? " (others had the same hit rate; the lowest estimated cost decided)"
+                  : "")
+              + ".";
+    }
+    return line
+        + System.lineSeparator()
+        + "For the best setting within a memory budget: slotpool tune --budget SIZE";
   }
 }

@@ -1,10 +1,15 @@
 package dev.slotpool.sim;
 
 import dev.slotpool.sim.internal.BadInputException;
+import dev.slotpool.sim.internal.Policy;
+import dev.slotpool.sim.internal.Router;
+import dev.slotpool.sim.internal.StepModel;
+import dev.slotpool.sim.internal.WasmBenches;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -64,6 +69,12 @@ public final class Slotpool implements Callable<Integer> {
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Slotpool());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
+    // Closed sets whose command-line names are labels (round-robin, not ROUND_ROBIN).
+    byLabel(cli, Policy.Kind.class);
+    byLabel(cli, Router.Kind.class);
+    byLabel(cli, StepModel.Arrivals.class);
+    byLabel(cli, WasmBenches.Engine.class);
+    byLabel(cli, WasmBenches.Runtime.class);
     cli.setParameterExceptionHandler(
         (ex, args) -> {
           CommandLine where = ex.getCommandLine();
@@ -79,6 +90,30 @@ public final class Slotpool implements Callable<Integer> {
           throw ex;
         });
     return cli;
+  }
+
+  /**
+   * Converts an option's text to the {@code type} constant whose {@code toString()} (its label) or
+   * name it is, ignoring case; the error lists the labels.
+   */
+  private static <E extends Enum<E>> void byLabel(CommandLine cli, Class<E> type) {
+    E[] constants = type.getEnumConstants();
+    cli.registerConverter(
+        type,
+        text -> {
+          for (E e : constants) {
+            if (e.toString().equalsIgnoreCase(text.strip())
+                || e.name().equalsIgnoreCase(text.strip())) {
+              return e;
+            }
+          }
+          List<String> labels = new ArrayList<>();
+          for (E e : constants) {
+            labels.add(e.toString());
+          }
+          throw new CommandLine.TypeConversionException(
+              "'" + text + "' (expected one of: " + String.join(", ", labels) + ")");
+        });
   }
 
   private static void badInput(CommandLine where, String message) {

@@ -7,9 +7,11 @@ import dev.slotpool.sim.internal.Policy;
 import dev.slotpool.sim.internal.Progress;
 import dev.slotpool.sim.internal.Provenance;
 import dev.slotpool.sim.internal.Reports;
+import dev.slotpool.sim.internal.RunSummary;
 import dev.slotpool.sim.internal.SimResult;
 import dev.slotpool.sim.internal.Simulator;
 import dev.slotpool.sim.internal.Sizes;
+import dev.slotpool.sim.internal.Sweep;
 import dev.slotpool.sim.internal.Thresholds;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -31,12 +33,14 @@ import picocli.CommandLine.Spec;
     usageHelpAutoWidth = true,
     description = {
       "Sweeps max-warm for the affinity allocator on a workload (and, with --reset fixed,"
-          + " keep-resident too) and prints the setting with the highest hit rate whose warm"
-          + " slots stay within --budget of resident memory (ties: the lowest estimated cost,"
-          + " then the smallest threshold), skipping settings that fail more than 1% of"
-          + " allocations; then the curve behind it and the answer as a WasmInstancePool /"
-          + " MemoryPool builder, as wasmtime -O flags and as Rust. With the adaptive reset (the"
-          + " default) the budget is the pool's resident budget, so every setting fits it.",
+          + " keep-resident too) and prints the setting with the highest hit rate whose warm slots"
+          + " stay within --budget of resident memory (ties: the lowest estimated cost, then the"
+          + " pool's default threshold, else the largest, and the tie is said), skipping settings"
+          + " that fail more than 1%% of allocations; then the curve behind it and the answer as a"
+          + " WasmInstancePool / MemoryPool builder, as wasmtime -O flags and as Rust. With the"
+          + " adaptive reset (the default) the budget is the pool's resident budget, so every"
+          + " setting fits it. With warm pools in the steady state max-warm changes nothing and is"
+          + " not swept.",
       ""
     },
     footer = {
@@ -74,7 +78,7 @@ final class TuneCommand implements Callable<Integer> {
       description =
           "adaptive (the pool's default: --budget is its resident budget) or fixed (sweep"
               + " --keep-resident). Default: ${DEFAULT-VALUE}.")
-  String reset;
+  Reset reset;
 
   @Option(
       names = "--keep-resident",
@@ -95,13 +99,19 @@ final class TuneCommand implements Callable<Integer> {
       description =
           "Output: table (curve, answer and Wasmtime config), csv or json (the curve)."
               + " Default: ${DEFAULT-VALUE}.")
-  SimulateCommand.OutputFormat format;
+  OutputFormat format;
 
   @Override
   public Integer call() {
+    workload.refuseUnless(reset == Reset.fixed, "--keep-resident", "--reset fixed");
     Simulator.Config config = workload.config();
-    List<Integer> thresholds = Thresholds.parse("--max-warm", maxWarm, config.slots());
-    boolean adaptive = SimulateCommand.memoryModel(reset, budget, 0).adaptive();
+    // With warm pools max-warm changes nothing: the pool's default (every slot) is the answer.
+    boolean fixedThreshold = workload.warmSteadyState() && !workload.given("--max-warm");
+    List<Integer> thresholds =
+        fixedThreshold
+            ? List.of(config.slots())
+            : Thresholds.parse("--max-warm", maxWarm, config.slots());
+    boolean adaptive = reset == Reset.adaptive;
     List<MemoryModel> memories = new ArrayList<>();
     if (adaptive) {
       memories.add(MemoryModel.adaptive(budget));
@@ -132,28 +142,45 @@ final class TuneCommand implements Callable<Integer> {
       }
     }
     SimResult best = best(curve, budget);
+    List<String> notes = new ArrayList<>(new Sweep(curve).inertLines(workload.warmSteadyState()));
+    if (fixedThreshold) {
+      notes.add(
+          "max-warm is the pool's default (the slot count) and not swept: with warm pools it"
+              + " changes nothing (--cold-start sweeps it).");
+    }
+    String tie = tie(curve, best);
+    if (tie != null) {
+      notes.add(tie);
+    }
     Provenance provenance = Slotpool.provenance(spec, config.seed());
     PrintWriter out = spec.commandLine().getOut();
     switch (format) {
       case csv -> {
-        Reports.csv(curve, best, provenance, out);
+        Reports.csv(curve, best == null ? List.of() : List.of(best), provenance, out);
         Guards.warnFailures(curve, err);
         requireFit(curve, best);
       }
       case json -> {
-        Reports.json(curve, best, provenance, out);
+        Reports.json(curve, best == null ? List.of() : List.of(best), provenance, out);
         Guards.warnFailures(curve, err);
         requireFit(curve, best);
       }
       case table -> {
         out.println(
-            SimulateCommand.summary(config, memories.get(0))
+            RunSummary.summary(config, memories.get(0), false, false)
                 .replaceAll(", (adaptive|fixed) reset.*", ""));
-        out.println(SimulateCommand.measured(config, curve.get(0)));
-        out.println("budget for warm slots: " + Sizes.format(budget) + " resident at peak");
+        out.println(RunSummary.measured(config, curve.get(0)));
+        out.println(
+            "budget for warm slots: "
+                + Sizes.format(budget)
+                + " resident at peak"
+                + (config.hosts() > 1 ? " on each host" : ""));
         out.println();
         printCurve(curve, best, out);
         out.println();
+        for (String note : notes) {
+          out.println(note);
+        }
         out.flush();
         Guards.warnFailures(curve, err);
         requireFit(curve, best);
@@ -165,9 +192,9 @@ final class TuneCommand implements Callable<Integer> {
             best.maxWarm(),
             describe(best.memory()),
             100 * best.hitRate(),
-            Sizes.format(best.peakResidentBytes()),
+            Sizes.format(peakPerHost(best)),
             best.meanCostMicros());
-        out.println(Snippets.all(config, best));
+        out.println(Snippets.all(config, best, budget));
         out.flush();
       }
     }
@@ -190,7 +217,7 @@ final class TuneCommand implements Callable<Integer> {
     if (best == null) {
       SimResult smallest = curve.get(0);
       for (SimResult r : curve) {
-        if (r.peakResidentBytes() < smallest.peakResidentBytes()) {
+        if (peakPerHost(r) < peakPerHost(smallest)) {
           smallest = r;
         }
       }
@@ -198,7 +225,7 @@ final class TuneCommand implements Callable<Integer> {
           "--budget: no setting tried stays within "
               + Sizes.format(budget)
               + "; the smallest peak is "
-              + Sizes.format(smallest.peakResidentBytes())
+              + Sizes.format(peakPerHost(smallest))
               + " at max-warm "
               + smallest.maxWarm()
               + ", "
@@ -207,11 +234,50 @@ final class TuneCommand implements Callable<Integer> {
     }
   }
 
-  /** The highest hit rate within budget; ties to the lowest cost, then the smallest threshold. */
+  /**
+   * The line that says the answer was one of several equal settings, and which of them it took and
+   * why, or null if it won alone.
+   */
+  private static String tie(List<SimResult> curve, SimResult best) {
+    if (best == null) {
+      return null;
+    }
+    TreeSet<Integer> tied = new TreeSet<>();
+    for (SimResult r : curve) {
+      if (r != best
+          && !Guards.failedTooOften(r)
+          && r.memory().equals(best.memory())
+          && Math.round(r.hitRate() * 10_000) == Math.round(best.hitRate() * 10_000)
+          && Math.abs(r.meanCostMicros() - best.meanCostMicros()) <= 1e-9) {
+        tied.add(r.maxWarm());
+      }
+    }
+    if (tied.isEmpty()) {
+      return null;
+    }
+    tied.add(best.maxWarm());
+    return "max-warm "
+        + tied.first()
+        + " to "
+        + tied.last()
+        + " tie ("
+        + tied.size()
+        + " values tried, equal hit rate and cost); the answer takes "
+        + best.maxWarm()
+        + ", "
+        + (best.maxWarm() == best.slots()
+            ? "the pool's default (as many as slots)."
+            : "the largest: it keeps the most warm slots should the load grow.");
+  }
+
+  /**
+   * The highest hit rate within budget; ties to the lowest cost, then to the pool's default
+   * threshold (as many as slots) if tied, else the largest.
+   */
   static SimResult best(List<SimResult> curve, long budget) {
     SimResult best = null;
     for (SimResult r : curve) {
-      if (r.peakResidentBytes() > budget || Guards.failedTooOften(r)) {
+      if (peakPerHost(r) > budget || Guards.failedTooOften(r)) {
         continue;
       }
       if (best == null || better(r, best)) {
@@ -231,25 +297,47 @@ final class TuneCommand implements Callable<Integer> {
     if (Math.abs(a.meanCostMicros() - b.meanCostMicros()) > 1e-9) {
       return a.meanCostMicros() < b.meanCostMicros();
     }
-    return a.maxWarm() < b.maxWarm();
+    if (a.maxWarm() == a.slots() || b.maxWarm() == b.slots()) {
+      return a.maxWarm() == a.slots();
+    }
+    return a.maxWarm() > b.maxWarm();
   }
 
+  /** The most bytes one pool's warm slots kept resident: the budget is per pool (per host). */
+  private static long peakPerHost(SimResult r) {
+    return r.fleet().hosts() > 1 ? r.fleet().peakResidentPerHost() : r.peakResidentBytes();
+  }
+
+  /** The curve, a max-warm that changed nothing shown once as the range it stands for. */
   private static void printCurve(List<SimResult> curve, SimResult best, PrintWriter out) {
     List<String[]> rows = new ArrayList<>();
     rows.add(
         new String[] {
-          "", "max-warm", "memory", "hit rate", "failed", "warm peak", "resident peak", "cost/alloc"
+          "",
+          "max-warm",
+          "memory",
+          "hit rate",
+          "failed",
+          "warm peak",
+          "resident peak/pool",
+          "cost/alloc"
         });
-    for (SimResult r : curve) {
+    for (Sweep.Row row : new Sweep(curve).rows()) {
+      SimResult r = row.result();
+      boolean chosen =
+          r == best
+              || (row.ranges().containsKey(Sweep.Knob.MAX_WARM)
+                  && best != null
+                  && r.memory().equals(best.memory()));
       rows.add(
           new String[] {
-            r == best ? "=>" : "",
-            Integer.toString(r.maxWarm()),
+            chosen ? "=>" : "",
+            Sweep.shown(row, Sweep.Knob.MAX_WARM),
             describe(r.memory()),
             String.format(Locale.ROOT, "%.2f%%", 100 * r.hitRate()),
             String.format(Locale.ROOT, "%.2f%%", 100 * r.failureRate()),
             Reports.grouped(r.peakUnusedWarm()),
-            Sizes.format(r.peakResidentBytes()),
+            Sizes.format(peakPerHost(r)),
             String.format(Locale.ROOT, "%.1f us", r.meanCostMicros())
           });
     }

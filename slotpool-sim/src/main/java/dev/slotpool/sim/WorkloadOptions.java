@@ -18,7 +18,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 /** The options every subcommand shares: the pool, the workload and the cost model. */
@@ -42,9 +44,22 @@ final class WorkloadOptions {
   @Option(
       names = "--slots",
       paramLabel = "N",
+      split = ",",
       defaultValue = "1000",
-      description = "Slots in the pool (total_memories). Default: ${DEFAULT-VALUE}.")
-  int slots;
+      description =
+          "Slots in the pool (total_memories); simulate sweeps a list such as 500,1000,2000, and"
+              + " in the steady state with warm pools and one host sweeps 750,1000,1500 unless"
+              + " told. Default: 1000.")
+  List<Integer> slotCounts;
+
+  /** The slot count of the configuration being built. */
+  private int slots;
+
+  /** The slot count a --concurrency share is of: the first --slots value. */
+  private int loadSlots;
+
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec command;
 
   @Option(
       names = "--keys",
@@ -76,13 +91,19 @@ final class WorkloadOptions {
       paramLabel = "NAME",
       defaultValue = "steady",
       description = {
-        "Step model: steady or seed. Default: ${DEFAULT-VALUE}.",
+        "Step model: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.",
         "steady: requests arrive (--arrivals) and hold a slot for a service time (--service),"
             + " so the number in flight is stationary; --warmup steps are not measured.",
         "seed: the Wasmtime seed's random test: free a random held slot with probability"
             + " --free-prob, else allocate, retrying a failed allocation."
       })
-  String model;
+  Model model;
+
+  /** The step models. */
+  enum Model {
+    steady,
+    seed
+  }
 
   @Option(
       names = "--arrivals",
@@ -91,7 +112,7 @@ final class WorkloadOptions {
       description =
           "steady: poisson (independent arrivals at a rate) or fixed (a fixed number in flight)."
               + " Default: ${DEFAULT-VALUE}.")
-  String arrivals;
+  StepModel.Arrivals arrivals;
 
   @Option(
       names = "--concurrency",
@@ -99,7 +120,7 @@ final class WorkloadOptions {
       defaultValue = "70%",
       description =
           "steady: the offered load, requests in flight on average (Poisson) or always (fixed),"
-              + " as a number or a share of all slots such as 70%. Default: ${DEFAULT-VALUE}.")
+              + " as a number or a share of all slots such as 70%%. Default: ${DEFAULT-VALUE}.")
   String concurrency;
 
   @Option(
@@ -198,7 +219,7 @@ final class WorkloadOptions {
       description =
           "Fleet mode: random, round-robin, hash (consistent hashing) or bounded-hash"
               + " (consistent hashing with bounded loads). Default: ${DEFAULT-VALUE}.")
-  String routing;
+  Router.Kind routing;
 
   @Option(
       names = "--balance-factor",
@@ -297,6 +318,22 @@ final class WorkloadOptions {
    * @throws BadInputException for a value out of range, an unknown workload or a bad trace
    */
   Simulator.Config config() {
+    if (slotCounts.size() != 1) {
+      throw new BadInputException(
+          "--slots: "
+              + slotCounts.size()
+              + " counts given (expected: one; only simulate sweeps a list)");
+    }
+    return config(slotCounts.get(0), slotCounts.get(0));
+  }
+
+  /**
+   * As {@link #config()}, for a pool of {@code slots} slots, with a {@code --concurrency} share
+   * taken of {@code loadSlots}.
+   */
+  Simulator.Config config(int slots, int loadSlots) {
+    this.slots = slots;
+    this.loadSlots = loadSlots;
     if (slots < 1 || slots > AffinityIndexAllocator.MAX_CAPACITY) {
       throw new BadInputException(
           "--slots: "
@@ -328,7 +365,8 @@ final class WorkloadOptions {
     if (!(freeProbability >= 0 && freeProbability <= 1)) {
       throw new BadInputException("--free-prob: " + freeProbability + " (expected: 0 <= P <= 1)");
     }
-    Router.Kind routingKind = Router.Kind.parse(routing);
+    checkApplies();
+    Router.Kind routingKind = routing;
     CostModel costs = new CostModel(costHit, costCold, costEvict, costPageFault, 4096, false);
     long working = bytesPerSlot == null ? 1L << 20 : bytesPerSlot;
     if (costsFile != null) {
@@ -394,22 +432,73 @@ final class WorkloadOptions {
         balanceFactor);
   }
 
+  /** Whether the command line named {@code option}. */
+  boolean given(String option) {
+    var parsed = command == null ? null : command.commandLine().getParseResult();
+    return parsed != null && parsed.hasMatchedOption(option);
+  }
+
+  /**
+   * Refuses an option the command line names although the run would ignore it.
+   *
+   * @param needs what the option needs, such as {@code --model seed}
+   */
+  void refuseUnless(boolean applies, String option, String needs) {
+    if (!applies && given(option)) {
+      throw new BadInputException(option + ": has no effect here (expected: " + needs + ")");
+    }
+  }
+
+  /** Whether the pools start warm and the steady model runs: max-warm then changes nothing. */
+  boolean warmSteadyState() {
+    return !workload.startsWith("trace:") && model == Model.steady && !coldStart;
+  }
+
+  /** Refuses every option that the chosen model, workload or fleet would ignore. */
+  private void checkApplies() {
+    boolean trace = workload.startsWith("trace:");
+    String steady =
+        trace ? "a generated workload, not a trace, with --model steady" : "--model steady";
+    for (String option :
+        new String[] {"--arrivals", "--concurrency", "--service", "--warmup", "--cold-start"}) {
+      refuseUnless(!trace && model == Model.steady, option, steady);
+    }
+    String seed = trace ? "a generated workload, not a trace, with --model seed" : "--model seed";
+    for (String option : new String[] {"--free-prob", "--threads"}) {
+      refuseUnless(!trace && model == Model.seed, option, seed);
+    }
+    for (String option : new String[] {"--model", "--keys", "--ops", "--skew"}) {
+      refuseUnless(!trace, option, "a generated workload; a trace brings its own");
+    }
+    String name = workload.strip();
+    refuseUnless(name.equals("zipf") || name.equals("phased"), "--skew", "-w zipf or phased");
+    refuseUnless(name.equals("hotspot"), "--hot-keys", "-w hotspot");
+    refuseUnless(name.equals("hotspot"), "--hot-prob", "-w hotspot");
+    refuseUnless(name.equals("phased"), "--phases", "-w phased");
+    refuseUnless(hosts > 1, "--routing", "--hosts N with N > 1");
+    refuseUnless(
+        hosts > 1 && routing == Router.Kind.BOUNDED_HASH,
+        "--balance-factor",
+        "--hosts N with N > 1 and --routing bounded-hash");
+    for (String option :
+        new String[] {"--time-column", "--key-column", "--duration-column", "--resident-column"}) {
+      refuseUnless(trace, option, "-w trace:FILE with a request log");
+    }
+    for (String option :
+        new String[] {"--cost-hit", "--cost-cold", "--cost-evict", "--cost-page-fault"}) {
+      refuseUnless(costsFile == null, option, "no --costs file, whose figures replace it");
+    }
+  }
+
   private StepModel stepModel() {
-    switch (model.strip()) {
-      case "seed" -> {
+    switch (model) {
+      case seed -> {
         return new StepModel.Seed(freeProbability);
       }
-      case "steady" -> {
-        StepModel.Arrivals kind =
-            switch (arrivals.strip()) {
-              case "poisson" -> StepModel.Arrivals.POISSON;
-              case "fixed" -> StepModel.Arrivals.FIXED;
-              default ->
-                  throw new BadInputException(
-                      "--arrivals: '" + arrivals + "' (expected: poisson or fixed)");
-            };
+      case steady -> {
+        StepModel.Arrivals kind = arrivals;
         long totalSlots = (long) slots * hosts;
-        double load = parseConcurrency(concurrency, totalSlots);
+        double load = parseConcurrency(concurrency, (long) loadSlots * hosts);
         if (kind == StepModel.Arrivals.FIXED && load > 4.0 * totalSlots) {
           throw new BadInputException(
               "--concurrency: "
@@ -431,8 +520,8 @@ final class WorkloadOptions {
         }
         return new StepModel.Steady(kind, load, ServiceTime.parse(service), warm, !coldStart);
       }
-      default -> throw new BadInputException("--model: '" + model + "' (expected: steady or seed)");
     }
+    throw new IllegalStateException("model " + model);
   }
 
   private static double parseConcurrency(String text, long totalSlots) {

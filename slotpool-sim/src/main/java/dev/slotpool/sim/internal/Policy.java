@@ -52,6 +52,12 @@ public interface Policy {
       this.description = description;
     }
 
+    /** The label, so that the command line's enum conversion and help use it. */
+    @Override
+    public String toString() {
+      return label();
+    }
+
     /** The name used on the command line and in reports. */
     public String label() {
       return name().toLowerCase(Locale.ROOT);

@@ -18,18 +18,28 @@ public final class Reports {
 
   /**
    * Writes the provenance as {@code #} comment lines, a header row and one row per result; a policy
-   * without a threshold has an empty max_warm, and {@code chosen} is true for one row.
+   * without a threshold has an empty max_warm, and {@code chosen} is true for the best row, or each
+   * of the best rows in a tie.
    */
   public static void csv(
-      List<SimResult> results, SimResult chosen, Provenance provenance, PrintWriter out) {
+      List<SimResult> results, List<SimResult> chosen, Provenance provenance, PrintWriter out) {
     for (String line : provenance.lines()) {
       out.println("# " + line);
     }
     out.println(CSV_HEADER);
     for (SimResult r : results) {
-      out.println(String.join(",", values(r, r == chosen)));
+      out.println(String.join(",", values(r, isChosen(r, chosen))));
     }
     out.flush();
+  }
+
+  private static boolean isChosen(SimResult r, List<SimResult> chosen) {
+    for (SimResult c : chosen) {
+      if (c == r) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static List<String> values(SimResult r, boolean chosen) {
@@ -67,13 +77,13 @@ public final class Reports {
    * result, keys as in the CSV header (numbers as numbers, empty fields as null).
    */
   public static void json(
-      List<SimResult> results, SimResult chosen, Provenance provenance, PrintWriter out) {
+      List<SimResult> results, List<SimResult> chosen, Provenance provenance, PrintWriter out) {
     String[] keys = CSV_HEADER.split(",");
     out.println("{\"provenance\": " + provenance.json() + ",");
     out.println(" \"results\": [");
     for (int i = 0; i < results.size(); i++) {
       SimResult r = results.get(i);
-      List<String> values = values(r, r == chosen);
+      List<String> values = values(r, isChosen(r, chosen));
       StringBuilder line = new StringBuilder("  {");
       for (int k = 0; k < keys.length; k++) {
         String v = values.get(k);

@@ -40,6 +40,12 @@ public final class Router {
     /** Consistent hashing with bounded loads. */
     BOUNDED_HASH;
 
+    /** The label, so that the command line's enum conversion and help use it. */
+    @Override
+    public String toString() {
+      return label();
+    }
+
     /** The name on the command line: random, round-robin, hash, bounded-hash. */
     public String label() {
       return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -42,6 +42,12 @@ public sealed interface StepModel {
     /** A fixed number of requests in flight: each one that ends is followed by the next. */
     FIXED;
 
+    /** The label, so that the command line's enum conversion and help use it. */
+    @Override
+    public String toString() {
+      return label();
+    }
+
     /** The name on the command line. */
     public String label() {
       return name().toLowerCase(Locale.ROOT);

@@ -18,6 +18,12 @@ public final class WasmBenches {
     /** Endive ({@code run.endive}), Chicory's fork, with slotpool-endive's pool. */
     ENDIVE;
 
+    /** The label, so that the command line's enum conversion and help use it. */
+    @Override
+    public String toString() {
+      return label();
+    }
+
     /** The name on the command line. */
     public String label() {
       return name().toLowerCase(Locale.ROOT);
@@ -30,6 +36,12 @@ public final class WasmBenches {
     INTERPRETER,
     /** The runtime compiler: the module's code translated to JVM bytecode once, before timing. */
     COMPILER;
+
+    /** The label, so that the command line's enum conversion and help use it. */
+    @Override
+    public String toString() {
+      return label();
+    }
 
     /** The name on the command line. */
     public String label() {
