@@ -68,7 +68,12 @@ class SlotpoolMetricsTest {
   @Test
   void memoryPool_metersFollowStats() {
     try (MemoryPool pool =
-        MemoryPool.builder().slots(2).maxMemoryBytes(4 * PAGE).keepResidentBytes(PAGE).build()) {
+        MemoryPool.builder()
+            .slots(2)
+            .maxMemoryBytes(4 * PAGE)
+            .keepResidentBytes(PAGE)
+            .maxWait(Duration.ZERO)
+            .build()) {
       new SlotpoolMetrics(pool, "p", Tags.of("app", "test")).bindTo(registry);
 
       pool.allocate("a", null, PAGE).close(); // cold
