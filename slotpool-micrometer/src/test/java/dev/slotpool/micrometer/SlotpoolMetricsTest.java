@@ -180,13 +180,17 @@ class SlotpoolMetricsTest {
         assertThat(busy.slot()).isZero();
       }
       assertThat(counter("slotpool.waits")).isEqualTo(pool.stats().waits()).isEqualTo(2);
+      // The time both waits took, in seconds: at least the 1 ms of the one that timed out.
+      double waited = registry.get("slotpool.wait.time").functionCounter().count();
+      assertThat(waited).isEqualTo(pool.stats().waitNanos() / 1e9).isGreaterThanOrEqualTo(1e-3);
     }
   }
 
   @Test
   void everyDocumentedMeter_isRegistered_forBothPools() throws Exception {
     Set<String> documented = documentedMeterNames();
-    assertThat(documented).contains("slotpool.waits", "slotpool.leases.leaked");
+    assertThat(documented)
+        .contains("slotpool.waits", "slotpool.wait.time", "slotpool.leases.leaked");
     WasmModule module = Parser.parse(HI_MODULE);
     try (MemoryPool memoryPool = MemoryPool.builder().slots(1).maxMemoryBytes(PAGE).build();
         WasmInstancePool wasmPool =
