@@ -11,6 +11,7 @@ import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.slotpool.chicory.internal.InstanceMemories;
 import dev.slotpool.chicory.internal.MemoryPlan;
 import dev.slotpool.chicory.internal.PooledLinearMemory;
+import dev.slotpool.chicory.internal.SlotWait;
 import dev.slotpool.chicory.internal.SnapshotState;
 import dev.slotpool.memory.MemoryPool;
 import dev.slotpool.memory.PooledMemory;
@@ -181,13 +182,13 @@ public final class WasmSnapshot implements AutoCloseable {
     return purged;
   }
 
-  PooledInstance instantiate(Consumer<Instance.Builder> override) {
+  PooledInstance instantiate(Consumer<Instance.Builder> override, SlotWait wait) {
     if (closed.get()) {
       throw new IllegalStateException(this + " is closed: take a new snapshot");
     }
     var memories =
         new InstanceMemories(memoryPool.threadConfined() ? Thread.currentThread() : null, () -> {});
-    var leases = new Leases(memories);
+    var leases = new Leases(memories, wait);
     Instance.Builder builder = Instance.builder(restoreModule);
     (override == null ? customizer : override).accept(builder);
     builder
@@ -255,9 +256,11 @@ public final class WasmSnapshot implements AutoCloseable {
   /** The memories leased for one instantiation, in the order Chicory asks for them. */
   private final class Leases {
     private final InstanceMemories memories;
+    private final SlotWait wait;
 
-    Leases(InstanceMemories memories) {
+    Leases(InstanceMemories memories, SlotWait wait) {
       this.memories = memories;
+      this.wait = wait;
     }
 
     Memory create(MemoryLimits ignored) {
@@ -266,7 +269,7 @@ public final class WasmSnapshot implements AutoCloseable {
       MemoryLimits limits = state.limits(i, plan.declaredLimits());
       long bytes = (long) limits.initialPages() * Memory.PAGE_SIZE;
       boolean imaged = bytes > 0;
-      PooledMemory lease = memoryPool.allocate(plan.key(), imaged ? plan.image() : null, bytes);
+      PooledMemory lease = wait.lease(memoryPool, plan.key(), imaged ? plan.image() : null, bytes);
       return new PooledLinearMemory(lease, limits, plan, imaged, memories);
     }
   }

@@ -9,6 +9,7 @@ import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.slotpool.memory.PoolExhaustedException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -39,6 +40,7 @@ class LifecycleStressTest {
           WasmInstancePool.builder()
               .slots(4)
               .maxMemoryBytes(4 << 16)
+              .maxWait(Duration.ofMillis(5)) // waits race the closes, and never hold a round up
               .threadConfined(confined)
               .build();
       var failures = new ConcurrentLinkedQueue<Throwable>();
