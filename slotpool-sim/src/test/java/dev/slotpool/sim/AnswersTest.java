@@ -122,6 +122,22 @@ class AnswersTest {
     assertThat(refused.out()).isEmpty();
   }
 
+  @Test
+  void simulate_withoutOptions_sweepsSlotsAndBudgetAndSaysWhyNotMaxWarm() {
+    CommandRun run = CommandRun.of("simulate", "--ops", "20000", "--keys", "100");
+
+    assertThat(run.status()).as(run.toString()).isZero();
+    assertThat(run.out())
+        .contains("slots as below", "resident budget as below")
+        .containsPattern("(?m)^policy +slots +max-warm +budget +hit rate")
+        .containsPattern("(?m)^affinity +750 +750 +16 MiB")
+        .containsPattern("(?m)^random +1,500 +- +256 MiB")
+        .contains("max-warm is the pool's default (the slot count) and not swept")
+        .containsPattern("Best: affinity, 1,500 slots, resident budget \\d+ MiB");
+    assertThat(run.out().lines().filter(l -> l.matches("(affinity|simple|random) .*"))).hasSize(27);
+    assertThat(ReadmeExamplesTest.repeatedRows(run.out())).isEmpty();
+  }
+
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource(
       delimiter = '|',
