@@ -392,19 +392,10 @@ final class WorkloadOptions {
               new Trace.Columns(timeColumn, keyColumn, durationColumn, residentColumn),
               stdin);
       Guards.checkBytes(working, trace.maxBytes(), (long) slots * hosts);
-      return new Simulator.Config(
-          null,
-          trace,
-          stepModel,
-          slots,
-          trace.events(),
-          seed,
-          1,
-          working,
-          costs,
-          hosts,
-          routingKind,
-          balanceFactor);
+      return Simulator.Config.replay(trace, slots, seed)
+          .withBytesPerSlot(working)
+          .withCosts(costs)
+          .withFleet(hosts, routingKind, balanceFactor);
     }
     if (stepModel instanceof StepModel.Seed && hosts != 1) {
       throw new BadInputException(
@@ -417,19 +408,11 @@ final class WorkloadOptions {
     Guards.checkBytes(working, 0, (long) slots * hosts);
     Workload generated =
         Workloads.generated(workload, keys, skew, hotFraction, hotProbability, phases, seed);
-    return new Simulator.Config(
-        generated,
-        null,
-        stepModel,
-        slots,
-        ops,
-        seed,
-        threads,
-        working,
-        costs,
-        hosts,
-        routingKind,
-        balanceFactor);
+    return Simulator.Config.generated(generated, stepModel, slots, ops, seed)
+        .withThreads(threads)
+        .withBytesPerSlot(working)
+        .withCosts(costs)
+        .withFleet(hosts, routingKind, balanceFactor);
   }
 
   /** Whether the command line named {@code option}. */

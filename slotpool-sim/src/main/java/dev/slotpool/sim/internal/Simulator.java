@@ -36,58 +36,232 @@ public final class Simulator {
   private final Config config;
 
   /**
-   * What to simulate, independent of the policy and its settings.
+   * What to simulate, independent of the policy and its settings: a generated workload ({@link
+   * #generated}) or a trace ({@link #replay}), then the {@code with...} settings, each returning a
+   * copy. The defaults: one thread, 1 MiB written per request, {@link CostModel#DEFAULT}, one host.
    *
-   * @param workload where keys come from, or null when {@code trace} is given
-   * @param trace a trace to replay, or null
-   * @param model the step model of a generated workload (ignored for a trace)
-   * @param slots each pool's capacity, at least 1
-   * @param ops measured steps in all, across threads (ignored for a trace)
-   * @param seed the seed of every generator
-   * @param threads worker threads, at least 1 (1 unless the model is the seed's)
-   * @param bytesPerSlot bytes a request writes in its slot (unless a trace says otherwise)
-   * @param costs the cost model
-   * @param hosts pools behind the router, at least 1
-   * @param routing how the router picks a pool
-   * @param balanceFactor bounded-hash's bound: (1 + factor) times the mean load
+   * <p>Immutable.
    */
-  public record Config(
-      Workload workload,
-      Trace trace,
-      StepModel model,
-      int slots,
-      long ops,
-      long seed,
-      int threads,
-      long bytesPerSlot,
-      CostModel costs,
-      int hosts,
-      Router.Kind routing,
-      double balanceFactor) {
+  public static final class Config {
+    private final Workload workload;
+    private final Trace trace;
+    private final StepModel model;
+    private final int slots;
+    private final long ops;
+    private final long seed;
+    private final int threads;
+    private final long bytesPerSlot;
+    private final CostModel costs;
+    private final int hosts;
+    private final Router.Kind routing;
+    private final double balanceFactor;
 
-    /** One pool, one thread. */
-    public Config(
+    private Config(
         Workload workload,
         Trace trace,
         StepModel model,
         int slots,
         long ops,
         long seed,
+        int threads,
         long bytesPerSlot,
-        CostModel costs) {
-      this(
+        CostModel costs,
+        int hosts,
+        Router.Kind routing,
+        double balanceFactor) {
+      this.workload = workload;
+      this.trace = trace;
+      this.model = model;
+      this.slots = slots;
+      this.ops = ops;
+      this.seed = seed;
+      this.threads = threads;
+      this.bytesPerSlot = bytesPerSlot;
+      this.costs = costs;
+      this.hosts = hosts;
+      this.routing = routing;
+      this.balanceFactor = balanceFactor;
+    }
+
+    /**
+     * A generated workload.
+     *
+     * @param workload where keys come from
+     * @param model how requests come and go
+     * @param slots each pool's capacity, at least 1
+     * @param ops measured steps in all, across threads
+     * @param seed the seed of every generator
+     */
+    public static Config generated(
+        Workload workload, StepModel model, int slots, long ops, long seed) {
+      return new Config(
+          workload,
+          null,
+          model,
+          slots,
+          ops,
+          seed,
+          1,
+          1L << 20,
+          CostModel.DEFAULT,
+          1,
+          Router.Kind.BOUNDED_HASH,
+          0.25);
+    }
+
+    /**
+     * A trace replayed in order (its own events, so no step model, steps or seed of its own).
+     *
+     * @param slots each pool's capacity, at least 1
+     * @param seed the seed of the policies' own random choices (the random baseline)
+     */
+    public static Config replay(Trace trace, int slots, long seed) {
+      return new Config(
+          null,
+          trace,
+          null,
+          slots,
+          trace.events(),
+          seed,
+          1,
+          1L << 20,
+          CostModel.DEFAULT,
+          1,
+          Router.Kind.BOUNDED_HASH,
+          0.25);
+    }
+
+    /** As this, with worker threads sharing the pool (the seed model only), at least 1. */
+    public Config withThreads(int threads) {
+      return new Config(
           workload,
           trace,
           model,
           slots,
           ops,
           seed,
-          1,
+          threads,
           bytesPerSlot,
           costs,
-          1,
-          Router.Kind.BOUNDED_HASH,
-          0.25);
+          hosts,
+          routing,
+          balanceFactor);
+    }
+
+    /** As this, with bytes a request writes in its slot (unless a trace says otherwise). */
+    public Config withBytesPerSlot(long bytesPerSlot) {
+      return new Config(
+          workload,
+          trace,
+          model,
+          slots,
+          ops,
+          seed,
+          threads,
+          bytesPerSlot,
+          costs,
+          hosts,
+          routing,
+          balanceFactor);
+    }
+
+    /** As this, with another cost model. */
+    public Config withCosts(CostModel costs) {
+      return new Config(
+          workload,
+          trace,
+          model,
+          slots,
+          ops,
+          seed,
+          threads,
+          bytesPerSlot,
+          costs,
+          hosts,
+          routing,
+          balanceFactor);
+    }
+
+    /**
+     * As this, for {@code hosts} pools behind a router.
+     *
+     * @param routing how the router picks a pool
+     * @param balanceFactor bounded-hash's bound: (1 + factor) times the mean load
+     */
+    public Config withFleet(int hosts, Router.Kind routing, double balanceFactor) {
+      return new Config(
+          workload,
+          trace,
+          model,
+          slots,
+          ops,
+          seed,
+          threads,
+          bytesPerSlot,
+          costs,
+          hosts,
+          routing,
+          balanceFactor);
+    }
+
+    /** Where keys come from, or null for a trace. */
+    public Workload workload() {
+      return workload;
+    }
+
+    /** The trace replayed, or null. */
+    public Trace trace() {
+      return trace;
+    }
+
+    /** The step model of a generated workload, or null for a trace. */
+    public StepModel model() {
+      return model;
+    }
+
+    /** Each pool's capacity. */
+    public int slots() {
+      return slots;
+    }
+
+    /** Measured steps in all (a trace's events for a trace). */
+    public long ops() {
+      return ops;
+    }
+
+    /** The seed of every generator. */
+    public long seed() {
+      return seed;
+    }
+
+    /** Worker threads. */
+    public int threads() {
+      return threads;
+    }
+
+    /** Bytes a request writes in its slot. */
+    public long bytesPerSlot() {
+      return bytesPerSlot;
+    }
+
+    /** The cost model. */
+    public CostModel costs() {
+      return costs;
+    }
+
+    /** Pools behind the router. */
+    public int hosts() {
+      return hosts;
+    }
+
+    /** How the router picks a pool. */
+    public Router.Kind routing() {
+      return routing;
+    }
+
+    /** Bounded-hash's bound: (1 + factor) times the mean load. */
+    public double balanceFactor() {
+      return balanceFactor;
     }
 
     /** The number of distinct keys. */

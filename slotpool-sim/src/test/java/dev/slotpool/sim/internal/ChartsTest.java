@@ -24,15 +24,12 @@ class ChartsTest {
     Workload zipf = Workloads.generated("zipf", 100, 1, 0.2, 0.8, 1, 1);
     Simulator simulator =
         new Simulator(
-            new Simulator.Config(
+            Simulator.Config.generated(
                 zipf,
-                null,
                 new StepModel.Steady(StepModel.Arrivals.POISSON, 40, ServiceTime.EXP, 1000),
                 64,
                 10_000,
-                1,
-                1 << 20,
-                CostModel.DEFAULT));
+                1));
     List<SimResult> results = new ArrayList<>();
     for (Policy.Kind kind : kinds) {
       for (int t : kind.usesThreshold() ? thresholds : new int[] {thresholds[0]}) {

@@ -10,20 +10,14 @@ class FleetTest {
   private static SimResult fleet(Router.Kind routing, int hosts) {
     Workload zipf = Workloads.generated("zipf", 400, 1, 0.2, 0.8, 1, 9);
     Simulator.Config config =
-        new Simulator.Config(
-            zipf,
-            null,
-            new StepModel.Steady(
-                StepModel.Arrivals.POISSON, 0.5 * 100 * hosts, ServiceTime.EXP, 20_000),
-            100,
-            200_000,
-            9,
-            1,
-            1 << 20,
-            CostModel.DEFAULT,
-            hosts,
-            routing,
-            0.25);
+        Simulator.Config.generated(
+                zipf,
+                new StepModel.Steady(
+                    StepModel.Arrivals.POISSON, 0.5 * 100 * hosts, ServiceTime.EXP, 20_000),
+                100,
+                200_000,
+                9)
+            .withFleet(hosts, routing, 0.25);
     return new Simulator(config)
         .run(Policy.Kind.AFFINITY, 16, MemoryModel.adaptive(32L << 20), new AtomicLong());
   }

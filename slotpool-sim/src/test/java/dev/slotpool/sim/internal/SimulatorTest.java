@@ -18,19 +18,9 @@ class SimulatorTest {
 
   private static Simulator.Config config(String workload, int slots, long ops, int threads) {
     Workload w = Workloads.generated(workload, 200, 1.0, 0.2, 0.8, 4, 1);
-    return new Simulator.Config(
-        w,
-        null,
-        new StepModel.Seed(0.5),
-        slots,
-        ops,
-        1,
-        threads,
-        MIB,
-        CostModel.DEFAULT,
-        1,
-        Router.Kind.HASH,
-        0.25);
+    return Simulator.Config.generated(w, new StepModel.Seed(0.5), slots, ops, 1)
+        .withThreads(threads)
+        .withBytesPerSlot(MIB);
   }
 
   @Test
@@ -146,8 +136,8 @@ class SimulatorTest {
     Workload w = Workloads.generated("zipf", 300, 1.0, 0.2, 0.8, 4, 1);
     Simulator simulator =
         new Simulator(
-            new Simulator.Config(
-                w, null, new StepModel.Seed(0.55), 1000, 100_000, 1, MIB, CostModel.DEFAULT));
+            Simulator.Config.generated(w, new StepModel.Seed(0.55), 1000, 100_000, 1)
+                .withBytesPerSlot(MIB));
     SimResult none =
         simulator.run(Policy.Kind.AFFINITY, 0, MemoryModel.fixed(MIB), new AtomicLong());
     SimResult many =

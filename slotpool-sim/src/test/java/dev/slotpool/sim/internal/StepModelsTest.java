@@ -107,8 +107,8 @@ class StepModelsTest {
     Workload uniform = Workloads.generated("uniform", keys, 1, 0.2, 0.8, 1, 3);
     Simulator simulator =
         new Simulator(
-            new Simulator.Config(
-                uniform, null, new StepModel.Seed(0.5), slots, steps, 3, MIB, CostModel.DEFAULT));
+            Simulator.Config.generated(uniform, new StepModel.Seed(0.5), slots, steps, 3)
+                .withBytesPerSlot(MIB));
 
     SimResult r =
         simulator.run(Policy.Kind.AFFINITY, maxWarm, MemoryModel.fixed(0), new AtomicLong());
@@ -123,15 +123,13 @@ class StepModelsTest {
   private static Simulator steady(StepModel.Arrivals arrivals, int slots, double load, long ops) {
     Workload zipf = Workloads.generated("zipf", 200, 1, 0.2, 0.8, 1, 5);
     return new Simulator(
-        new Simulator.Config(
-            zipf,
-            null,
-            new StepModel.Steady(arrivals, load, ServiceTime.EXP, ops / 10),
-            slots,
-            ops,
-            5,
-            MIB,
-            CostModel.DEFAULT));
+        Simulator.Config.generated(
+                zipf,
+                new StepModel.Steady(arrivals, load, ServiceTime.EXP, ops / 10),
+                slots,
+                ops,
+                5)
+            .withBytesPerSlot(MIB));
   }
 
   @Test
