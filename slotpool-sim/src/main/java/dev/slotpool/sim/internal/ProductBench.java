@@ -69,7 +69,7 @@ public final class ProductBench {
     this.time = time;
   }
 
-  /** Each side runs this long, then the other, in turn. */
+  /** A round of the comparison: each side runs for half of it, one after the other. */
   private static final Duration SLICE = Duration.ofMillis(200);
 
   /** The milliseconds a run takes, for a progress bar: 3 programs, 1 and 2 threads each. */
