@@ -34,13 +34,7 @@ class LifecycleStressTest {
     List<WasmModule> modules = List.of(image(1), image(2), image(1));
     long seed = 20261201L;
     for (int round = 0; round < ROUNDS; round++) {
-      boolean confined = round % 2 == 0;
-      var pool =
-          WasmInstancePool.builder()
-              .slots(4)
-              .maxMemoryBytes(4 << 16)
-              .threadConfined(confined)
-              .build();
+      var pool = WasmInstancePool.builder().slots(4).maxMemoryBytes(4 << 16).build();
       var failures = new ConcurrentLinkedQueue<Throwable>();
       var toCancel = new ConcurrentLinkedQueue<PooledInstance>();
       var start = new CyclicBarrier(WORKERS + 1);
@@ -56,10 +50,7 @@ class LifecycleStressTest {
                     for (int i = 0; i < OPS; i++) {
                       step(pool, modules, random, toCancel);
                       if (Thread.interrupted()) {
-                        throw new AssertionError(
-                            "interrupt flag left by the pool ("
-                                + (confined ? "confined" : "shared")
-                                + " pool)");
+                        throw new AssertionError("interrupt flag left by the pool");
                       }
                     }
                   } catch (Throwable e) {

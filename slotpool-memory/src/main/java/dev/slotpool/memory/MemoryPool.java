@@ -7,10 +7,13 @@ import dev.slotpool.memory.internal.Libc;
 import dev.slotpool.memory.internal.Lifecycle;
 import dev.slotpool.memory.internal.Mapping;
 import dev.slotpool.memory.internal.Pagemap;
+import dev.slotpool.memory.internal.PoolScopedLeases;
 import dev.slotpool.memory.internal.ResidentBudget;
 import dev.slotpool.memory.internal.SlotMemory;
 import dev.slotpool.memory.internal.SlotReturns;
 import dev.slotpool.memory.internal.Smaps;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -127,6 +130,19 @@ public final class MemoryPool implements AutoCloseable {
   private final AtomicLong failedAllocations = new AtomicLong();
   private final AtomicLong waits = new AtomicLong();
 
+  /** For pool-scoped leases (see PoolScopedLeases): the reservation in a pool-lifetime arena. */
+  private final Arena scopeArena;
+
+  private final MemorySegment scopedReservation;
+
+  static {
+    PoolScopedLeases.install(
+        builder -> {
+          builder.poolScoped = true;
+          return builder.build();
+        });
+  }
+
   private MemoryPool(Builder b) {
     long page = Libc.pageSize();
     this.slots = b.slots;
@@ -148,6 +164,17 @@ public final class MemoryPool implements AutoCloseable {
             slots, b.budgetSet ? b.residentBudgetBytes : ResidentBudget.defaultBudget(ceiling));
     this.returns = new SlotReturns(allocator, memory, budget, decommitBatchSize);
     this.cleanable = Mapping.CLEANER.register(this, memory.reservation());
+    if (b.poolScoped) {
+      // The cleanup action refers to this pool: while any segment of the arena is reachable, so
+      // is the pool, and its cleaner cannot unmap what the segment points to.
+      this.scopeArena = Arena.ofShared();
+      this.scopedReservation =
+          MemorySegment.ofAddress(memory.base())
+              .reinterpret(memory.reservationBytes(), scopeArena, segment -> keepReachable());
+    } else {
+      this.scopeArena = null;
+      this.scopedReservation = null;
+    }
     this.lifecycle = new Lifecycle(this, this::terminate);
     this.leases =
         new SlotLeases(
@@ -472,8 +499,20 @@ public final class MemoryPool implements AutoCloseable {
 
   /** Releases the images and unmaps the reservation; once, under the write lock, no lease left. */
   private void terminate() {
+    if (scopeArena != null) {
+      scopeArena.close(); // one handshake: a stale pool-scoped segment throws from now on
+    }
     table.releaseAllImages();
     cleanable.clean();
+  }
+
+  /** The reservation as one segment of a pool-lifetime arena, for pool-scoped leases; or null. */
+  MemorySegment poolScopedReservation() {
+    return scopedReservation;
+  }
+
+  private void keepReachable() {
+    Objects.requireNonNull(memory);
   }
 
   private static long saturatedNanos(Duration timeout) {
@@ -505,6 +544,7 @@ public final class MemoryPool implements AutoCloseable {
     int decommitBatchSize = 1;
     boolean pagemapScan = true;
     boolean threadConfined = true;
+    boolean poolScoped; // set only through PoolScopedLeases
     boolean recordAllocationSites;
     String jmxName;
 

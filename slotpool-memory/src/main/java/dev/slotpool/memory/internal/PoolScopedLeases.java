@@ -1,0 +1,52 @@
+package dev.slotpool.memory.internal;
+
+import dev.slotpool.memory.MemoryPool;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Builds a {@link MemoryPool} whose leases are <em>pool-scoped</em>: for a runtime that guards
+ * every access to its leases itself, as slotpool-chicory does by owning the calls into an instance.
+ *
+ * <p>A pool-scoped lease has no arena of its own. Its segments are slices of one segment of the
+ * whole reservation, in a shared arena that lives until the pool terminates; closing the lease
+ * costs no JVM-wide handshake and may happen on any thread, but it does not invalidate the
+ * segments: the caller must make sure that nothing reads or writes them after {@code close()}, or
+ * it would reach the slot's next user. A stale segment never crashes the JVM: the reservation stays
+ * mapped while it is reachable, and every access throws {@link IllegalStateException} once the pool
+ * has terminated. The pool's {@code close()} does not invalidate such leases: the reservation stays
+ * mapped until each is closed or reclaimed as unreachable.
+ *
+ * <p>Not part of the API: exported only to slotpool's runtime modules.
+ */
+public final class PoolScopedLeases {
+  private static volatile Function<MemoryPool.Builder, MemoryPool> factory;
+
+  private PoolScopedLeases() {}
+
+  /**
+   * Builds {@code builder}'s pool with pool-scoped leases; the builder's {@code threadConfined}
+   * setting is ignored.
+   */
+  public static MemoryPool build(MemoryPool.Builder builder) {
+    Objects.requireNonNull(builder, "builder");
+    Function<MemoryPool.Builder, MemoryPool> f = factory;
+    if (f == null) {
+      MemoryPool.pageSize(); // initialises MemoryPool, which installs the factory
+      f = factory;
+    }
+    return f.apply(builder);
+  }
+
+  /**
+   * Called once, by {@link MemoryPool}'s class initialiser.
+   *
+   * @throws IllegalStateException if called again
+   */
+  public static synchronized void install(Function<MemoryPool.Builder, MemoryPool> poolFactory) {
+    if (factory != null) {
+      throw new IllegalStateException("PoolScopedLeases is installed already");
+    }
+    factory = poolFactory;
+  }
+}
