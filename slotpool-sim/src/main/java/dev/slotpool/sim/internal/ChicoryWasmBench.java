@@ -309,10 +309,7 @@ public final class ChicoryWasmBench implements WasmRequestBench {
       defaultStats = pool.stats();
     }
     try (WasmInstancePool pool =
-        WasmInstancePool.builder()
-            .threadConfined(true)
-            .keepResidentBytes(FIXED_KEEP_RESIDENT)
-            .build()) {
+        WasmInstancePool.builder().keepResidentBytes(FIXED_KEEP_RESIDENT).build()) {
       rows.add(
           time(
               POOL_FIXED,
