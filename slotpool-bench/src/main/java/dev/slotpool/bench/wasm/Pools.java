@@ -43,7 +43,7 @@ final class Pools {
    * Fails unless {@code actual} is what plain Chicory produced: a pool that changes a module's
    * output is wrong, however fast.
    */
-  private static void checkSame(String module, String what, byte[] expected, byte[] actual) {
+  static void checkSame(String module, String what, byte[] expected, byte[] actual) {
     if (!Arrays.equals(expected, actual)) {
       throw new IllegalStateException(
           module
