@@ -10,15 +10,17 @@ import dev.slotpool.chicory.internal.MachineFactories;
 import dev.slotpool.chicory.internal.MemoryPlan;
 import dev.slotpool.chicory.internal.ModulePlan;
 import dev.slotpool.chicory.internal.PooledLinearMemory;
+import dev.slotpool.chicory.internal.SlotWait;
 import dev.slotpool.memory.MemoryPool;
+import dev.slotpool.memory.PoolBuilder;
 import dev.slotpool.memory.PoolExhaustedException;
 import dev.slotpool.memory.PoolMBean;
+import dev.slotpool.memory.PoolSettings;
 import dev.slotpool.memory.PoolStats;
 import dev.slotpool.memory.PooledMemory;
 import dev.slotpool.memory.internal.PoolScopedLeases;
+import java.time.Duration;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -106,17 +108,29 @@ public final class WasmInstancePool implements AutoCloseable {
 
   /**
    * Instantiates {@code module} with its memories from this pool, as {@code
-   * Instance.builder(module).build()} would.
+   * Instance.builder(module).build()} would. If every slot is in use it waits for one, up to the
+   * pool's {@link PoolBuilder#maxWait maxWait} (30 seconds by default).
    *
    * @throws IllegalStateException if the pool is closed (before or during this call); nothing is
    *     planned, cached or leased
-   * @throws PoolExhaustedException if no slot is free for one of its memories
+   * @throws PoolExhaustedException if no slot was released within {@code maxWait} for one of its
+   *     memories, or the thread was interrupted while it waited (its interrupt status is then set);
+   *     nothing is left leased
    * @throws IllegalArgumentException if a memory's initial size exceeds {@code maxMemoryBytes}
    * @throws UnsupportedOperationException if the module defines a shared memory
    * @throws com.dylibso.chicory.wasm.ChicoryException whatever Chicory throws for the module
    */
   public PooledInstance instantiate(WasmModule module) {
     return instantiate(module, NO_CUSTOMIZER);
+  }
+
+  /**
+   * As {@link #instantiate(WasmModule)}, but waits up to {@code timeout} instead of {@code maxWait}
+   * for free slots (all of the module's memories together). A zero or negative timeout does not
+   * wait; one too long to count in nanoseconds waits without a limit.
+   */
+  public PooledInstance instantiate(WasmModule module, Duration timeout) {
+    return instantiate(module, NO_CUSTOMIZER, timeout);
   }
 
   /**
@@ -129,6 +143,22 @@ public final class WasmInstancePool implements AutoCloseable {
   public PooledInstance instantiate(WasmModule module, Consumer<Instance.Builder> customizer) {
     Objects.requireNonNull(module, "module");
     Objects.requireNonNull(customizer, "customizer");
+    return instantiate(module, customizer, SlotWait.maxWait(memoryPool));
+  }
+
+  /**
+   * As {@link #instantiate(WasmModule, Consumer)}, but waits up to {@code timeout} instead of
+   * {@code maxWait} for free slots, as {@link #instantiate(WasmModule, Duration)} does.
+   */
+  public PooledInstance instantiate(
+      WasmModule module, Consumer<Instance.Builder> customizer, Duration timeout) {
+    Objects.requireNonNull(module, "module");
+    Objects.requireNonNull(customizer, "customizer");
+    return instantiate(module, customizer, SlotWait.of(timeout));
+  }
+
+  private PooledInstance instantiate(
+      WasmModule module, Consumer<Instance.Builder> customizer, SlotWait wait) {
     ModulePlan plan = acquirePlan(module);
     try {
       var memories = new InstanceMemories(releasedHook(plan), counters);
@@ -137,7 +167,7 @@ public final class WasmInstancePool implements AutoCloseable {
         MachineFactories.preset(builder, memories);
         customizer.accept(builder);
         MachineFactories.guard(builder, memories);
-        builder.withMemoryFactory(limits -> createMemory(plan, memories, limits));
+        builder.withMemoryFactory(limits -> createMemory(plan, memories, limits, wait));
         Instance instance = builder.build();
         MachineFactories.check(instance);
         return new PooledInstance(instance, memories);
@@ -165,7 +195,8 @@ public final class WasmInstancePool implements AutoCloseable {
    *
    * @throws UnsupportedOperationException if the module's state cannot be captured (see {@link
    *     WasmSnapshot}); the init has not run if the module itself is refused
-   * @throws PoolExhaustedException if no slot is free for the init's instance
+   * @throws PoolExhaustedException if no slot was released within {@code maxWait} for the init's
+   *     instance
    */
   public WasmSnapshot snapshot(WasmModule module, Consumer<Instance> init) {
     return snapshot(module, builder -> {}, init);
@@ -194,10 +225,19 @@ public final class WasmInstancePool implements AutoCloseable {
    *
    * @throws IllegalStateException if the snapshot is closed
    * @throws IllegalArgumentException if the snapshot was taken by another pool
-   * @throws PoolExhaustedException if no slot is free for one of its memories
+   * @throws PoolExhaustedException if no slot was released within {@code maxWait} for one of its
+   *     memories (see {@link #instantiate(WasmModule)})
    */
   public PooledInstance instantiate(WasmSnapshot snapshot) {
-    return instantiateSnapshot(snapshot, null);
+    return instantiateSnapshot(snapshot, null, SlotWait.maxWait(memoryPool));
+  }
+
+  /**
+   * As {@link #instantiate(WasmSnapshot)}, but waits up to {@code timeout} instead of {@code
+   * maxWait} for free slots, as {@link #instantiate(WasmModule, Duration)} does.
+   */
+  public PooledInstance instantiate(WasmSnapshot snapshot, Duration timeout) {
+    return instantiateSnapshot(snapshot, null, SlotWait.of(timeout));
   }
 
   /**
@@ -207,17 +247,27 @@ public final class WasmInstancePool implements AutoCloseable {
    */
   public PooledInstance instantiate(WasmSnapshot snapshot, Consumer<Instance.Builder> customizer) {
     Objects.requireNonNull(customizer, "customizer");
-    return instantiateSnapshot(snapshot, customizer);
+    return instantiateSnapshot(snapshot, customizer, SlotWait.maxWait(memoryPool));
+  }
+
+  /**
+   * As {@link #instantiate(WasmSnapshot, Consumer)}, but waits up to {@code timeout} instead of
+   * {@code maxWait} for free slots, as {@link #instantiate(WasmModule, Duration)} does.
+   */
+  public PooledInstance instantiate(
+      WasmSnapshot snapshot, Consumer<Instance.Builder> customizer, Duration timeout) {
+    Objects.requireNonNull(customizer, "customizer");
+    return instantiateSnapshot(snapshot, customizer, SlotWait.of(timeout));
   }
 
   private PooledInstance instantiateSnapshot(
-      WasmSnapshot snapshot, Consumer<Instance.Builder> customizer) {
+      WasmSnapshot snapshot, Consumer<Instance.Builder> customizer, SlotWait wait) {
     Objects.requireNonNull(snapshot, "snapshot");
     if (snapshot.pool() != this) {
       throw new IllegalArgumentException(
           snapshot + " was taken by another pool (expected: a snapshot of this pool)");
     }
-    PooledInstance instance = snapshot.instantiate(customizer);
+    PooledInstance instance = snapshot.instantiate(customizer, wait);
     snapshotInstantiations.increment();
     return instance;
   }
@@ -288,6 +338,11 @@ public final class WasmInstancePool implements AutoCloseable {
 
   LifecycleCounters counters() {
     return counters;
+  }
+
+  /** Every setting of this pool, as in force (the same as a {@link MemoryPool}'s). */
+  public PoolSettings settings() {
+    return memoryPool.settings();
   }
 
   /** A snapshot of the underlying memory pool's counters. */
@@ -400,7 +455,8 @@ public final class WasmInstancePool implements AutoCloseable {
   }
 
   /** Chicory asks for the memories one by one, in index order, while building the instance. */
-  private Memory createMemory(ModulePlan plan, InstanceMemories memories, MemoryLimits limits) {
+  private Memory createMemory(
+      ModulePlan plan, InstanceMemories memories, MemoryLimits limits, SlotWait wait) {
     int index = memories.memories().length;
     MemoryPlan memoryPlan = plan.memory(index);
     if (limits.shared()) {
@@ -423,73 +479,21 @@ public final class WasmInstancePool implements AutoCloseable {
     boolean useImage = memoryPlan.image() != null && memoryPlan.imageExtent() <= initialBytes;
     Object key = (useImage || memoryPlan.image() == null) ? memoryPlan.key() : null;
     PooledMemory lease =
-        memoryPool.allocate(key, useImage ? memoryPlan.image() : null, initialBytes);
+        wait.lease(memoryPool, key, useImage ? memoryPlan.image() : null, initialBytes);
     return new PooledLinearMemory(lease, limits, memoryPlan, useImage, memories);
   }
 
   /**
-   * Configures a {@link WasmInstancePool}; each setting is passed to {@link MemoryPool.Builder}
-   * (see it for the defaults and ranges).
+   * Configures a {@link WasmInstancePool}: the same setters as {@link MemoryPool.Builder}, one per
+   * component of {@link PoolSettings} (which holds each setting's default, range and description),
+   * and {@code jmxName}, which registers {@code dev.slotpool:type=WasmInstancePool,name=NAME}.
    *
    * <p>Not thread-safe.
    */
-  public static final class Builder {
-    private final MemoryPool.Builder memory = MemoryPool.builder();
-    private String jmxName;
+  public static final class Builder extends PoolBuilder<Builder> {
+    private static final String TYPE = "WasmInstancePool";
 
     private Builder() {}
-
-    /**
-     * Registers the pool's statistics as a JMX MBean named {@code
-     * dev.slotpool:type=WasmInstancePool,name=NAME} in the platform MBean server (default: none).
-     * {@link WasmInstancePool#close()} unregisters it; {@link PoolMBean} lists its attributes.
-     */
-    public Builder jmxName(String name) {
-      this.jmxName = Objects.requireNonNull(name, "name");
-      return this;
-    }
-
-    /** The number of slots: the most memories in use at once. */
-    public Builder slots(int slots) {
-      memory.slots(slots);
-      return this;
-    }
-
-    /** The most bytes one memory can grow to (a page multiple). */
-    public Builder maxMemoryBytes(long maxMemoryBytes) {
-      memory.maxMemoryBytes(maxMemoryBytes);
-      return this;
-    }
-
-    /** Inaccessible bytes after each slot. */
-    public Builder guardBytes(long guardBytes) {
-      memory.guardBytes(guardBytes);
-      return this;
-    }
-
-    /** Bytes at the start of a slot that a reset restores by hand and keeps resident. */
-    public Builder keepResidentBytes(long keepResidentBytes) {
-      memory.keepResidentBytes(keepResidentBytes);
-      return this;
-    }
-
-    /** How many warm slots may accumulate before allocations evict them. */
-    public Builder maxUnusedWarmSlots(int maxUnusedWarmSlots) {
-      memory.maxUnusedWarmSlots(maxUnusedWarmSlots);
-      return this;
-    }
-
-    /** How many released slots to decommit in one pass. */
-    public Builder decommitBatchSize(int decommitBatchSize) {
-      memory.decommitBatchSize(decommitBatchSize);
-      return this;
-    }
-
-    /** Whether resets use {@code PAGEMAP_SCAN} where the kernel has it. */
-    public Builder usePagemapScan(boolean usePagemapScan) {
-      memory.usePagemapScan(usePagemapScan);
-      return this;
-    }
 
     /**
      * Reserves the pool's memory.
@@ -498,19 +502,14 @@ public final class WasmInstancePool implements AutoCloseable {
      * @throws dev.slotpool.memory.NativeMemoryException if the reservation fails
      */
     public WasmInstancePool build() {
+      String jmxName = jmxName();
       if (jmxName != null) {
         PoolMBean.objectName(TYPE, jmxName); // a malformed name fails before reserving
       }
-      var pool = new WasmInstancePool(PoolScopedLeases.build(memory));
+      var pool = new WasmInstancePool(PoolScopedLeases.build(settings()));
       if (jmxName != null) {
-        MemoryPool m = pool.memoryPool;
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("MaxMemoryBytes", m.maxMemoryBytes());
-        settings.put("GuardBytes", m.guardBytes());
-        settings.put("KeepResidentBytes", m.keepResidentBytes());
-        settings.put("UsesPagemapScan", m.usesPagemapScan());
         try {
-          pool.mbean = PoolMBean.register(TYPE, jmxName, m::stats, settings);
+          pool.mbean = PoolMBean.register(TYPE, jmxName, pool.memoryPool);
         } catch (RuntimeException e) {
           pool.close(); // a duplicate name leaves nothing mapped
           throw e;
@@ -518,7 +517,5 @@ public final class WasmInstancePool implements AutoCloseable {
       }
       return pool;
     }
-
-    private static final String TYPE = "WasmInstancePool";
   }
 }

@@ -12,6 +12,7 @@ import dev.slotpool.chicory.internal.InstanceMemories;
 import dev.slotpool.chicory.internal.MachineFactories;
 import dev.slotpool.chicory.internal.MemoryPlan;
 import dev.slotpool.chicory.internal.PooledLinearMemory;
+import dev.slotpool.chicory.internal.SlotWait;
 import dev.slotpool.chicory.internal.SnapshotState;
 import dev.slotpool.memory.MemoryPool;
 import dev.slotpool.memory.PooledMemory;
@@ -182,12 +183,12 @@ public final class WasmSnapshot implements AutoCloseable {
     return purged;
   }
 
-  PooledInstance instantiate(Consumer<Instance.Builder> override) {
+  PooledInstance instantiate(Consumer<Instance.Builder> override, SlotWait wait) {
     if (closed.get()) {
       throw new IllegalStateException(this + " is closed: take a new snapshot");
     }
     var memories = new InstanceMemories(() -> {}, pool.counters());
-    var leases = new Leases(memories);
+    var leases = new Leases(memories, wait);
     Instance.Builder builder = Instance.builder(restoreModule);
     MachineFactories.preset(builder, memories);
     (override == null ? customizer : override).accept(builder);
@@ -258,9 +259,11 @@ public final class WasmSnapshot implements AutoCloseable {
   /** The memories leased for one instantiation, in the order Chicory asks for them. */
   private final class Leases {
     private final InstanceMemories memories;
+    private final SlotWait wait;
 
-    Leases(InstanceMemories memories) {
+    Leases(InstanceMemories memories, SlotWait wait) {
       this.memories = memories;
+      this.wait = wait;
     }
 
     Memory create(MemoryLimits ignored) {
@@ -269,7 +272,7 @@ public final class WasmSnapshot implements AutoCloseable {
       MemoryLimits limits = state.limits(i, plan.declaredLimits());
       long bytes = (long) limits.initialPages() * Memory.PAGE_SIZE;
       boolean imaged = bytes > 0;
-      PooledMemory lease = memoryPool.allocate(plan.key(), imaged ? plan.image() : null, bytes);
+      PooledMemory lease = wait.lease(memoryPool, plan.key(), imaged ? plan.image() : null, bytes);
       return new PooledLinearMemory(lease, limits, plan, imaged, memories);
     }
   }

@@ -11,6 +11,7 @@ import com.dylibso.chicory.runtime.WasmRuntimeException;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.slotpool.memory.PoolExhaustedException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -35,7 +36,9 @@ class FailurePathTest {
   /** A reset path: how the pool is built. */
   record ResetPath(String name, boolean scan, long keep) {
     WasmInstancePool pool(long maxMemoryBytes) {
-      var b = WasmInstancePool.builder().slots(1).maxMemoryBytes(maxMemoryBytes);
+      // No wait: a test of a second memory finding no slot fails at once.
+      var b =
+          WasmInstancePool.builder().slots(1).maxMemoryBytes(maxMemoryBytes).maxWait(Duration.ZERO);
       if (keep >= 0) {
         b.keepResidentBytes(keep);
       }

@@ -9,6 +9,7 @@ import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.slotpool.memory.PoolExhaustedException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -34,7 +35,12 @@ class LifecycleStressTest {
     List<WasmModule> modules = List.of(image(1), image(2), image(1));
     long seed = 20261201L;
     for (int round = 0; round < ROUNDS; round++) {
-      var pool = WasmInstancePool.builder().slots(4).maxMemoryBytes(4 << 16).build();
+      var pool =
+          WasmInstancePool.builder()
+              .slots(4)
+              .maxMemoryBytes(4 << 16)
+              .maxWait(Duration.ofMillis(5)) // waits race the closes, and never hold a round up
+              .build();
       var failures = new ConcurrentLinkedQueue<Throwable>();
       var toCancel = new ConcurrentLinkedQueue<PooledInstance>();
       var start = new CyclicBarrier(WORKERS + 1);

@@ -25,6 +25,14 @@ class WasmInstancePoolMBeanTest {
       assertThat(server.getAttribute(name, "AffinityHits")).isEqualTo(1L);
       assertThat(server.getAttribute(name, "ImageMappings")).isEqualTo(1L);
       assertThat(server.getAttribute(name, "MaxMemoryBytes")).isEqualTo(1L << 20);
+      // Every setting is an attribute, read from the same PoolSettings as MemoryPool's MBean.
+      assertThat(server.getAttribute(name, "MaxWaitMillis")).isEqualTo(30_000L);
+      assertThat(server.getAttribute(name, "ResidentMode")).isEqualTo("ADAPTIVE");
+      assertThat(server.getAttribute(name, "RecordAllocationSites")).isEqualTo(false);
+      assertThat(server.getAttribute(name, "ResidentBudgetBytes"))
+          .isEqualTo(pool.settings().residentBudgetBytes());
+      assertThat(server.getAttribute(name, "Waits")).isEqualTo(0L);
+      assertThat(server.getAttribute(name, "WaitNanos")).isEqualTo(0L);
       // The instance pool's memory pool is not registered a second time under its own type.
       assertThat(server.queryNames(new ObjectName("dev.slotpool:type=MemoryPool,*"), null))
           .isEmpty();

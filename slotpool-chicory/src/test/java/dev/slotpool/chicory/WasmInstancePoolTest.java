@@ -16,6 +16,8 @@ import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.slotpool.memory.PoolExhaustedException;
+import java.time.Duration;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -75,7 +77,8 @@ class WasmInstancePoolTest {
   void instantiate_everySlotInUse_throwsAndChangesNothing() {
     try (var a = pool.instantiate(MEMOPS);
         var b = pool.instantiate(DATA)) {
-      assertThatThrownBy(() -> pool.instantiate(MEMOPS)).isInstanceOf(PoolExhaustedException.class);
+      assertThatThrownBy(() -> pool.instantiate(MEMOPS, Duration.ZERO))
+          .isInstanceOf(PoolExhaustedException.class);
       assertThat(pool.stats().inUse()).isEqualTo(2);
       assertThat(a.instance().memory().pages()).isEqualTo(2);
       assertThat(b.instance().memory().pages()).isEqualTo(4);
@@ -227,8 +230,14 @@ class WasmInstancePoolTest {
   void arguments_null_areRejected() {
     assertThatThrownBy(() -> pool.instantiate((WasmModule) null))
         .isInstanceOf(NullPointerException.class);
-    assertThatThrownBy(() -> pool.instantiate(MEMOPS, null))
+    assertThatThrownBy(() -> pool.instantiate(MEMOPS, (Consumer<Instance.Builder>) null))
         .isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> pool.instantiate(MEMOPS, (Duration) null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("timeout");
+    assertThatThrownBy(() -> pool.instantiate(MEMOPS, builder -> {}, null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("timeout");
     assertThatThrownBy(() -> pool.purge((WasmModule) null))
         .isInstanceOf(NullPointerException.class);
   }

@@ -16,8 +16,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -75,7 +73,7 @@ public final class MemoryPool implements AutoCloseable {
    * SlotMemory owns the native side (reservation, mapping, protection, reset; its notes describe
    * the layout and the reset); this class decides which slot, which image, and when a slot is free.
    * The per-slot work of allocation, release, purge and close below is SlotLeases' code, called
-   * under the lifecycle locks taken here; BuilderChecks holds the settings' checks, SlotTable the
+   * under the lifecycle locks taken here; PoolSettings holds the settings and their checks, SlotTable the
    * per-slot bookkeeping, LeaseRecord what the pool keeps of each lease.
    *
    * Ownership: the index allocator hands a slot to exactly one thread until it is freed, and its
@@ -110,14 +108,13 @@ public final class MemoryPool implements AutoCloseable {
    * implies the slot holds one of that image's holds.
    */
 
+  private final PoolSettings settings;
   private final int slots;
   private final long maxMemoryBytes;
-  private final long guardBytes;
   private final long keepResidentBytes;
   private final boolean adaptive;
-  private final int decommitBatchSize;
   private final boolean pagemapScan;
-  private final boolean threadConfined;
+  private final long maxWaitNanos;
   private final SlotMemory memory;
   private final ResidentBudget budget;
   private final Cleaner.Cleanable cleanable;
@@ -129,6 +126,7 @@ public final class MemoryPool implements AutoCloseable {
 
   private final AtomicLong failedAllocations = new AtomicLong();
   private final AtomicLong waits = new AtomicLong();
+  private final AtomicLong waitNanos = new AtomicLong();
 
   /** For pool-scoped leases (see PoolScopedLeases): the reservation in a pool-lifetime arena. */
   private final Arena scopeArena;
@@ -137,34 +135,41 @@ public final class MemoryPool implements AutoCloseable {
 
   static {
     PoolScopedLeases.install(
-        builder -> {
-          builder.poolScoped = true;
-          return builder.build();
-        });
+        s ->
+            new MemoryPool(
+                new PoolSettings(
+                    s.slots(),
+                    s.maxMemoryBytes(),
+                    s.guardBytes(),
+                    s.residentMode(),
+                    s.keepResidentBytes(),
+                    s.residentBudgetBytes(),
+                    s.maxUnusedWarmSlots(),
+                    s.decommitBatchSize(),
+                    s.usePagemapScan(),
+                    false, // pool-scoped leases are not confined to any thread
+                    s.recordAllocationSites(),
+                    s.maxWait()),
+                null,
+                true));
   }
 
-  private MemoryPool(Builder b) {
-    long page = Libc.pageSize();
-    this.slots = b.slots;
-    this.maxMemoryBytes = b.maxMemoryBytes;
-    this.guardBytes = b.guardBytes;
-    this.adaptive = !b.fixedKeepResident;
-    this.keepResidentBytes = adaptive ? b.maxMemoryBytes : (b.keepResidentBytes + page - 1) & -page;
-    this.decommitBatchSize = b.decommitBatchSize;
-    this.pagemapScan = b.pagemapScan && Pagemap.isAvailable();
-    this.threadConfined = b.threadConfined;
+  private MemoryPool(PoolSettings s, String jmxName, boolean poolScoped) {
+    this.settings = s;
+    this.slots = s.slots();
+    this.maxMemoryBytes = s.maxMemoryBytes();
+    this.adaptive = s.residentMode() == ResidentMode.ADAPTIVE;
+    this.keepResidentBytes = s.keepResidentBytes();
+    this.pagemapScan = s.usePagemapScan() && Pagemap.isAvailable();
+    this.maxWaitNanos = saturatedNanos(s.maxWait());
     AffinityIndexAllocator<Object> allocator =
-        new AffinityIndexAllocator<>(
-            slots, b.maxUnusedWarmSlots < 0 ? slots : b.maxUnusedWarmSlots);
-    this.memory = new SlotMemory(slots, b.maxMemoryBytes, b.guardBytes);
+        new AffinityIndexAllocator<>(slots, s.maxUnusedWarmSlots());
+    this.memory = new SlotMemory(slots, maxMemoryBytes, s.guardBytes());
     this.table = new SlotTable(slots, memory);
-    long ceiling = Math.multiplyExact((long) slots, keepResidentBytes);
-    this.budget =
-        new ResidentBudget(
-            slots, b.budgetSet ? b.residentBudgetBytes : ResidentBudget.defaultBudget(ceiling));
-    this.returns = new SlotReturns(allocator, memory, budget, decommitBatchSize);
+    this.budget = new ResidentBudget(slots, s.residentBudgetBytes());
+    this.returns = new SlotReturns(allocator, memory, budget, s.decommitBatchSize());
     this.cleanable = Mapping.CLEANER.register(this, memory.reservation());
-    if (b.poolScoped) {
+    if (poolScoped) {
       // The cleanup action refers to this pool: while any segment of the arena is reachable, so
       // is the pool, and its cleaner cannot unmap what the segment points to.
       this.scopeArena = Arena.ofShared();
@@ -177,38 +182,17 @@ public final class MemoryPool implements AutoCloseable {
     }
     this.lifecycle = new Lifecycle(this, this::terminate);
     this.leases =
-        new SlotLeases(
-            this,
-            keepResidentBytes,
-            adaptive,
-            pagemapScan,
-            threadConfined,
-            b.recordAllocationSites,
-            memory,
-            budget,
-            allocator,
-            table,
-            returns,
-            lifecycle);
+        new SlotLeases(this, s, pagemapScan, memory, budget, allocator, table, returns, lifecycle);
     try {
-      this.mbean =
-          b.jmxName == null
-              ? null
-              : PoolMBean.register("MemoryPool", b.jmxName, this::stats, settings());
+      this.mbean = jmxName == null ? null : PoolMBean.register("MemoryPool", jmxName, this);
     } catch (RuntimeException e) {
       cleanable.clean(); // a duplicate name leaves nothing mapped
       throw e;
     }
   }
 
-  /** The fixed settings a JMX client sees beside the statistics. */
-  Map<String, Object> settings() {
-    Map<String, Object> settings = new LinkedHashMap<>();
-    settings.put("MaxMemoryBytes", maxMemoryBytes);
-    settings.put("GuardBytes", guardBytes);
-    settings.put("KeepResidentBytes", keepResidentBytes);
-    settings.put("ThreadConfined", threadConfined);
-    settings.put("UsesPagemapScan", pagemapScan);
+  /** Every setting of this pool, as in force (defaults filled in). */
+  public PoolSettings settings() {
     return settings;
   }
 
@@ -224,13 +208,17 @@ public final class MemoryPool implements AutoCloseable {
 
   /**
    * Leases a slot for {@code key}, starting with {@code image}'s contents (or zeros) and {@code
-   * initialBytes} accessible. Fails at once if no slot is free.
+   * initialBytes} accessible. If every slot is in use it waits for one to be released, up to the
+   * pool's {@link Builder#maxWait maxWait} (30 seconds by default; {@code Duration.ZERO} fails at
+   * once).
    *
    * @param key the affinity key (for example a module's memory), or {@code null} for none
    * @param image the initial contents, or {@code null} for zeros
    * @param initialBytes the accessible size, from {@code image.byteSize()} (or 0) to {@code
    *     maxMemoryBytes}
-   * @throws PoolExhaustedException if every slot is in use
+   * @throws PoolExhaustedException if no slot was released within {@code maxWait}, or the thread
+   *     was interrupted while waiting (its interrupt status is then set, and the exception's cause
+   *     is the {@link InterruptedException})
    * @throws IllegalArgumentException if {@code initialBytes} is out of range
    * @throws IllegalStateException if this pool or {@code image} is closed (nothing is taken)
    * @throws NativeMemoryException if mapping the image or making the bytes accessible fails (the
@@ -238,23 +226,21 @@ public final class MemoryPool implements AutoCloseable {
    */
   public PooledMemory allocate(Object key, MemoryImage image, long initialBytes) {
     checkAllocation(image, initialBytes);
-    long stamp = lifecycle.enterOpen();
     try {
-      int slot = leases.tryAllocHolding(key, image);
-      if (slot == AffinityAllocator.NO_SLOT) {
-        failedAllocations.incrementAndGet();
-        throw exhausted("no timeout given");
-      }
-      return leases.prepare(slot, key, image, initialBytes);
-    } finally {
-      lifecycle.exit(stamp);
+      return allocateWithin(key, image, initialBytes, maxWaitNanos, "maxWait");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      PoolExhaustedException exhausted =
+          exhausted("interrupted while waiting up to " + describe(maxWaitNanos) + ", maxWait");
+      exhausted.initCause(e);
+      throw exhausted;
     }
   }
 
   /**
-   * As {@link #allocate(Object, MemoryImage, long)}, but waits up to {@code timeout} for a slot to
-   * be released when every slot is in use. A timeout too long to count in nanoseconds waits without
-   * a limit; a negative one does not wait.
+   * As {@link #allocate(Object, MemoryImage, long)}, but waits up to {@code timeout} instead of
+   * {@code maxWait} for a slot to be released when every slot is in use. A timeout too long to
+   * count in nanoseconds waits without a limit; a zero or negative one does not wait.
    *
    * @throws PoolExhaustedException if no slot was released in time
    * @throws InterruptedException if the thread is interrupted while waiting
@@ -264,28 +250,49 @@ public final class MemoryPool implements AutoCloseable {
       throws InterruptedException {
     Objects.requireNonNull(timeout, "timeout");
     checkAllocation(image, initialBytes);
-    long start = System.nanoTime();
-    long timeoutNanos = saturatedNanos(timeout);
-    boolean waited = false;
+    return allocateWithin(key, image, initialBytes, saturatedNanos(timeout), "the timeout given");
+  }
+
+  /** Allocates, waiting up to {@code timeoutNanos} for a slot; {@code whose} names that wait. */
+  private PooledMemory allocateWithin(
+      Object key, MemoryImage image, long initialBytes, long timeoutNanos, String whose)
+      throws InterruptedException {
+    long start = 0; // when this call started waiting; 0 until it has to
     while (true) {
       long seen = returns.version();
       long stamp = lifecycle.enterOpen();
       try {
         int slot = leases.tryAllocHolding(key, image);
         if (slot != AffinityAllocator.NO_SLOT) {
-          return leases.prepare(slot, key, image, initialBytes);
+          PooledMemory lease = leases.prepare(slot, key, image, initialBytes);
+          if (start != 0) {
+            waitNanos.addAndGet(System.nanoTime() - start);
+          }
+          return lease;
         }
       } finally {
         lifecycle.exit(stamp);
       }
-      if (!waited && timeoutNanos > 0) {
-        waited = true;
+      if (timeoutNanos <= 0) {
+        failedAllocations.incrementAndGet();
+        throw exhausted("no wait, " + whose + " is 0");
+      }
+      if (start == 0) {
+        start = System.nanoTime() | 1; // never 0
         waits.incrementAndGet(); // once per call that had to wait, whatever it then got
       }
       // Wait without the lifecycle lock, so that close() and purge() are never held up by it.
-      if (!returns.awaitChange(seen, start, timeoutNanos, lifecycle::checkOpen)) {
-        failedAllocations.incrementAndGet();
-        throw exhausted("waited " + timeout);
+      boolean changed = false;
+      try {
+        changed = returns.awaitChange(seen, start, timeoutNanos, lifecycle::checkOpen);
+      } finally {
+        if (!changed) { // timed out, interrupted, or the pool closed: this call ends here
+          waitNanos.addAndGet(System.nanoTime() - start);
+          failedAllocations.incrementAndGet();
+        }
+      }
+      if (!changed) {
+        throw exhausted("waited " + describe(timeoutNanos) + ", " + whose);
       }
     }
   }
@@ -351,7 +358,8 @@ public final class MemoryPool implements AutoCloseable {
         returns.decommitBytes(),
         budget.decommits(),
         budget.decommitBytes(),
-        waits.get());
+        waits.get(),
+        waitNanos.get());
   }
 
   /** The number of slots. */
@@ -366,7 +374,7 @@ public final class MemoryPool implements AutoCloseable {
 
   /** The inaccessible bytes after each slot. */
   public long guardBytes() {
-    return guardBytes;
+    return settings.guardBytes();
   }
 
   /**
@@ -389,7 +397,7 @@ public final class MemoryPool implements AutoCloseable {
 
   /** Whether leases are confined to their allocating thread ({@link Builder#threadConfined}). */
   public boolean threadConfined() {
-    return threadConfined;
+    return settings.threadConfined();
   }
 
   /** Whether resets use {@code PAGEMAP_SCAN} to restore only the pages written. */
@@ -475,7 +483,23 @@ public final class MemoryPool implements AutoCloseable {
   }
 
   private PoolExhaustedException exhausted(String detail) {
-    return new PoolExhaustedException(slots, stats().inUse(), detail);
+    return new PoolExhaustedException(
+        "memory pool",
+        slots,
+        stats().inUse(),
+        detail,
+        "close each PooledMemory as soon as it is done, raise slots("
+            + slots
+            + "), or wait longer: maxWait(Duration) or allocate(..., Duration)");
+  }
+
+  /** A wait for a message: {@code "250 ms"}, {@code "30 s"}, or {@code "no limit"}. */
+  static String describe(long nanos) {
+    if (nanos == Long.MAX_VALUE) {
+      return "no limit";
+    }
+    long millis = nanos / 1_000_000;
+    return millis >= 10_000 && millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
   }
 
   /** Changes the slot's accessible size; called by the slot's owner (its lease's grow). */
@@ -526,123 +550,20 @@ public final class MemoryPool implements AutoCloseable {
     }
   }
 
+  /** Creates a pool from checked settings, registered as an MBean if {@code jmxName} is set. */
+  static MemoryPool create(PoolSettings settings, String jmxName) {
+    return new MemoryPool(settings, jmxName, false);
+  }
+
   /**
-   * Configures a {@link MemoryPool}. Sizes are in bytes and must be multiples of {@link
-   * MemoryPool#pageSize()}.
+   * Configures a {@link MemoryPool}: the setters of {@link PoolBuilder}, one per component of
+   * {@link PoolSettings} (which holds each setting's default, range and description), and {@code
+   * jmxName}. {@code WasmInstancePool.Builder} has the same setters.
    *
    * <p>Not thread-safe.
    */
-  public static final class Builder {
-    int slots = 16;
-    long maxMemoryBytes = 64L << 20;
-    long guardBytes = 64L << 10;
-    long keepResidentBytes;
-    boolean fixedKeepResident;
-    long residentBudgetBytes;
-    boolean budgetSet;
-    int maxUnusedWarmSlots = -1; // -1: as many as slots
-    int decommitBatchSize = 1;
-    boolean pagemapScan = true;
-    boolean threadConfined = true;
-    boolean poolScoped; // set only through PoolScopedLeases
-    boolean recordAllocationSites;
-    String jmxName;
-
+  public static final class Builder extends PoolBuilder<Builder> {
     Builder() {}
-
-    /**
-     * Registers the pool's statistics as a JMX MBean named {@code
-     * dev.slotpool:type=MemoryPool,name=NAME} in the platform MBean server (default: none, nothing
-     * is registered). {@link MemoryPool#close()} unregisters it. See {@link PoolMBean} for its
-     * attributes.
-     */
-    public Builder jmxName(String name) {
-      this.jmxName = Objects.requireNonNull(name, "name");
-      return this;
-    }
-
-    /** The number of slots (default 16). */
-    public Builder slots(int slots) {
-      this.slots = slots;
-      return this;
-    }
-
-    /** The most bytes one slot's memory can grow to, a page multiple (default 64 MiB). */
-    public Builder maxMemoryBytes(long maxMemoryBytes) {
-      this.maxMemoryBytes = maxMemoryBytes;
-      return this;
-    }
-
-    /** Inaccessible bytes after each slot, a page multiple, possibly 0 (default 64 KiB). */
-    public Builder guardBytes(long guardBytes) {
-      this.guardBytes = guardBytes;
-      return this;
-    }
-
-    /**
-     * Selects the fixed keep-resident mode: a reset keeps at most the first {@code
-     * keepResidentBytes} (rounded up to a page) of each slot resident, restored by hand, and drops
-     * the rest with {@code madvise(MADV_DONTNEED)}; 0 drops everything, so that every page a lease
-     * touches faults again in the next one. Without this call the pool is adaptive: a reset keeps
-     * every page the lease wrote, within {@link #residentBudgetBytes}. The budget bounds the fixed
-     * mode too, if it is set lower than {@code slots * keepResidentBytes}.
-     */
-    public Builder keepResidentBytes(long keepResidentBytes) {
-      this.keepResidentBytes = keepResidentBytes;
-      this.fixedKeepResident = true;
-      return this;
-    }
-
-    /**
-     * The most bytes the unused (warm) slots may keep resident together. When a release would
-     * exceed it, the coldest warm slots (the least recently released) are decommitted first; they
-     * stay warm, with their affinity and image, and fault their pages in again on next use. If that
-     * is still not enough, the releasing slot keeps only what fits. 0 keeps nothing resident.
-     *
-     * <p>Default: a sixteenth of the memory this process may use ({@code MemTotal} in {@code
-     * /proc/meminfo}, or the cgroup's {@code memory.max} if lower; 1 GiB if neither can be read),
-     * and at most what the slots could keep ({@code slots * maxMemoryBytes}, or {@code slots *
-     * keepResidentBytes} in the fixed mode). Warm pages are a cache that makes the next lease of a
-     * slot fault-free, not memory anyone uses: a sixteenth leaves the machine to the heap (the JVM
-     * takes a quarter by default) and the programs themselves, while holding the working sets of
-     * many warm modules (a 1 MiB working set times a thousand slots on a 16 GiB machine). Set it to
-     * what the host can spare.
-     */
-    public Builder residentBudgetBytes(long residentBudgetBytes) {
-      this.residentBudgetBytes = residentBudgetBytes;
-      this.budgetSet = true;
-      return this;
-    }
-
-    /**
-     * How many warm slots may accumulate before an allocation without a warm slot of its own evicts
-     * the least recently used warm slot rather than taking a cold one (default: {@code slots}).
-     */
-    public Builder maxUnusedWarmSlots(int maxUnusedWarmSlots) {
-      this.maxUnusedWarmSlots = maxUnusedWarmSlots;
-      return this;
-    }
-
-    /**
-     * How many released slots to collect before dropping their pages in one pass (default 1: at
-     * once). Queued slots are not available until their batch is flushed, which also happens when
-     * an allocation would otherwise fail.
-     */
-    public Builder decommitBatchSize(int decommitBatchSize) {
-      this.decommitBatchSize = decommitBatchSize;
-      return this;
-    }
-
-    /**
-     * Whether to use {@code PAGEMAP_SCAN} to reset only written pages where the kernel has it
-     * (default true). With false, or on older kernels, a reset restores by hand all of the range it
-     * keeps resident (in the adaptive mode, everything the slot has had accessible; in the fixed
-     * mode, the first {@code keepResidentBytes}) and drops the rest.
-     */
-    public Builder usePagemapScan(boolean usePagemapScan) {
-      this.pagemapScan = usePagemapScan;
-      return this;
-    }
 
     /**
      * Whether each lease is confined to the thread that allocated it (default true).
@@ -660,19 +581,7 @@ public final class MemoryPool implements AutoCloseable {
      * the lease throws {@link IllegalStateException} on every thread.
      */
     public Builder threadConfined(boolean threadConfined) {
-      this.threadConfined = threadConfined;
-      return this;
-    }
-
-    /**
-     * Whether each allocation records where it happened, so that a lease found unreachable without
-     * having been closed is reported with its allocation site through {@link System.Logger} (at
-     * {@code WARNING}) when its slot is reclaimed (default false: a stack trace per allocation
-     * costs microseconds). Leaks are detected, reclaimed and counted in {@link
-     * PoolStats#leakedLeases()} either way.
-     */
-    public Builder recordAllocationSites(boolean recordAllocationSites) {
-      this.recordAllocationSites = recordAllocationSites;
+      setThreadConfined(threadConfined);
       return this;
     }
 
@@ -684,13 +593,7 @@ public final class MemoryPool implements AutoCloseable {
      * @throws UnsupportedOperationException if this is not Linux
      */
     public MemoryPool build() {
-      if (!Libc.isLinux()) {
-        throw new UnsupportedOperationException(
-            "MemoryPool needs Linux (mmap, madvise, memfd_create); this is "
-                + System.getProperty("os.name"));
-      }
-      BuilderChecks.check(this);
-      return new MemoryPool(this);
+      return buildMemoryPool("MemoryPool");
     }
   }
 }

@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,10 +29,14 @@ import javax.management.ObjectName;
  * dev.slotpool:type=TYPE,name=NAME}: what {@link MemoryPool.Builder#jmxName(String)} registers.
  *
  * <p>Its attributes are every component of {@link PoolStats} (capitalised: {@code InUse}, {@code
- * UnusedWarmSlots}, {@code ResidentBytes}, {@code AffinityHits}, ...), plus {@code ColdSlots},
- * {@code AffinityHitRate} and the pool's fixed settings ({@code MaxMemoryBytes}, ...). Reading
- * several attributes in one {@code getAttributes} call reads them from one snapshot. There are no
- * operations: nothing a JMX client does can change the pool.
+ * UnusedWarmSlots}, {@code ResidentBytes}, {@code AffinityHits}, {@code Waits}, {@code WaitNanos},
+ * ...), plus {@code ColdSlots}, {@code AffinityHitRate}, and every component of the pool's {@link
+ * PoolSettings} that {@code PoolStats} does not already have ({@code MaxMemoryBytes}, {@code
+ * GuardBytes}, {@code ResidentMode}, {@code KeepResidentBytes}, {@code MaxUnusedWarmSlots}, {@code
+ * DecommitBatchSize}, {@code UsePagemapScan}, {@code ThreadConfined}, {@code
+ * RecordAllocationSites}, {@code MaxWaitMillis}), and {@code UsesPagemapScan} (whether resets do
+ * use it). Reading several attributes in one {@code getAttributes} call reads them from one
+ * snapshot. There are no operations: nothing a JMX client does can change the pool.
  *
  * <p>Registration is opt-in: a pool is registered only when it is given a name, and unregistered
  * when it is closed. While registered, the MBean server holds the pool, so a registered pool must
@@ -45,7 +50,8 @@ public final class PoolMBean {
    *
    * A DynamicMBean rather than a standard MBean interface, so that a component added to PoolStats
    * appears as an attribute without a second list to keep in step: the attributes are read from the
-   * record's components by reflection, once, in the static initialiser.
+   * record's components by reflection, once, in the static initialiser. The settings attributes
+   * are read from PoolSettings' components the same way, so a new setting appears too.
    */
 
   /** The domain of every slotpool MBean. */
@@ -53,6 +59,8 @@ public final class PoolMBean {
 
   private static final List<RecordComponent> COMPONENTS =
       List.of(PoolStats.class.getRecordComponents());
+
+  private static final Duration LONGEST = Duration.ofMillis(Long.MAX_VALUE);
 
   private final ObjectName objectName;
   private final MBeanServer server;
@@ -126,6 +134,51 @@ public final class PoolMBean {
     return registration;
   }
 
+  /**
+   * Registers {@code pool}'s statistics and settings under {@link #objectName(String, String)
+   * objectName(type, name)} in the platform MBean server.
+   *
+   * @param type the kind of pool, {@code "MemoryPool"} or {@code "WasmInstancePool"}
+   * @param name the pool's name, unique among the registered pools of that type
+   * @param pool the memory pool (of the {@code WasmInstancePool})
+   * @return the registration, to {@link #unregister()} when the pool closes
+   * @throws IllegalArgumentException if the name is malformed or already registered
+   */
+  public static PoolMBean register(String type, String name, MemoryPool pool) {
+    return register(type, name, pool::stats, settingsAttributes(pool));
+  }
+
+  /** The settings as attributes: what PoolStats does not have, in the record's order. */
+  private static Map<String, Object> settingsAttributes(MemoryPool pool) {
+    Map<String, Object> attributes = new LinkedHashMap<>();
+    PoolSettings settings = pool.settings();
+    for (RecordComponent c : PoolSettings.class.getRecordComponents()) {
+      String name = capitalise(c.getName());
+      if (COMPONENTS.stream().anyMatch(s -> capitalise(s.getName()).equals(name))) {
+        continue; // slots, residentBudgetBytes: the statistics report them already
+      }
+      Object value;
+      try {
+        value = c.getAccessor().invoke(settings);
+      } catch (IllegalAccessException | InvocationTargetException e) {
+        throw new IllegalStateException("cannot read PoolSettings." + c.getName(), e);
+      }
+      if (value instanceof Duration d) {
+        attributes.put(name + "Millis", d.compareTo(LONGEST) >= 0 ? Long.MAX_VALUE : d.toMillis());
+      } else if (value instanceof Enum<?> e) {
+        attributes.put(name, e.name());
+      } else {
+        attributes.put(name, value);
+      }
+    }
+    attributes.put("UsesPagemapScan", pool.usesPagemapScan());
+    return attributes;
+  }
+
+  private static String capitalise(String name) {
+    return Character.toUpperCase(name.charAt(0)) + name.substring(1);
+  }
+
   /** The name this pool is registered under. */
   public ObjectName objectName() {
     return objectName;
@@ -180,10 +233,6 @@ public final class PoolMBean {
 
     private static MBeanAttributeInfo attribute(String name, Class<?> type, String description) {
       return new MBeanAttributeInfo(name, type.getName(), description, true, false, false);
-    }
-
-    private static String capitalise(String name) {
-      return Character.toUpperCase(name.charAt(0)) + name.substring(1);
     }
 
     @Override

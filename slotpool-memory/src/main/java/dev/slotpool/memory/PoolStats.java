@@ -43,9 +43,12 @@ package dev.slotpool.memory;
  *     resident budget, coldest (least recently released) first; they stay warm, with their affinity
  *     and image mapping, and fault their pages in again on next use
  * @param budgetDecommitBytes the resident bytes those budget decommits dropped
- * @param waits allocations that found every slot in use and waited for one ({@link
- *     MemoryPool#allocate(Object, MemoryImage, long, java.time.Duration)} with a positive timeout),
- *     counted once per call whether it then got a slot, timed out or was interrupted
+ * @param waits allocations that found every slot in use and waited for one (with a positive {@link
+ *     PoolSettings#maxWait() maxWait}, or a positive timeout of their own), counted once per call
+ *     whether it then got a slot, timed out or was interrupted; an instantiation counts once per
+ *     memory that waited
+ * @param waitNanos the time those allocations spent waiting, in nanoseconds, added when each wait
+ *     ends (so a wait in progress is not in it yet); {@code waitNanos / waits} is the mean wait
  */
 public record PoolStats(
     int slots,
@@ -69,7 +72,8 @@ public record PoolStats(
     long decommitBytes,
     long budgetDecommits,
     long budgetDecommitBytes,
-    long waits) {
+    long waits,
+    long waitNanos) {
 
   /** Bytes that resets restored by hand, by copy or by zero-fill. */
   public long restoredBytes() {

@@ -51,13 +51,11 @@ final class SlotLeases {
   private final AtomicLong imageMappings = new AtomicLong();
   private final AtomicLong leakedLeases = new AtomicLong();
 
+  /** The lease path of {@code pool}; {@code pagemapScan} is whether resets do use it. */
   SlotLeases(
       MemoryPool pool,
-      long keepResidentBytes,
-      boolean adaptive,
+      PoolSettings settings,
       boolean pagemapScan,
-      boolean threadConfined,
-      boolean recordAllocationSites,
       SlotMemory memory,
       ResidentBudget budget,
       AffinityIndexAllocator<Object> allocator,
@@ -66,11 +64,11 @@ final class SlotLeases {
       Lifecycle lifecycle) {
     this.pool = pool;
     this.slots = table.slots();
-    this.keepResidentBytes = keepResidentBytes;
-    this.adaptive = adaptive;
+    this.keepResidentBytes = settings.keepResidentBytes();
+    this.adaptive = settings.residentMode() == ResidentMode.ADAPTIVE;
     this.pagemapScan = pagemapScan;
-    this.threadConfined = threadConfined;
-    this.recordAllocationSites = recordAllocationSites;
+    this.threadConfined = settings.threadConfined();
+    this.recordAllocationSites = settings.recordAllocationSites();
     this.memory = memory;
     this.budget = budget;
     this.allocator = allocator;

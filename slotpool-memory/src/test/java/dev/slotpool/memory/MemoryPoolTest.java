@@ -15,7 +15,8 @@ class MemoryPoolTest {
 
   @Test
   void allocate_whenEverySlotIsInUse_throwsNamingCapacityAndInUse() {
-    try (MemoryPool pool = MemoryPool.builder().slots(2).maxMemoryBytes(4 * PAGE).build()) {
+    try (MemoryPool pool =
+        MemoryPool.builder().slots(2).maxMemoryBytes(4 * PAGE).maxWait(Duration.ZERO).build()) {
       PooledMemory a = pool.allocate("a", null, PAGE);
       PooledMemory b = pool.allocate("b", null, PAGE);
       assertThatThrownBy(() -> pool.allocate("c", null, PAGE))
@@ -69,8 +70,93 @@ class MemoryPoolTest {
       assertThatThrownBy(() -> pool.allocate("b", null, PAGE, Duration.ofMillis(1)))
           .isInstanceOf(PoolExhaustedException.class)
           .hasMessageContaining("1 of 1 slots in use")
-          .hasMessageContaining("waited PT0.001S");
+          .hasMessageContaining("(waited 1 ms, the timeout given)");
       held.close();
+    }
+  }
+
+  @Test
+  void allocate_withoutTimeout_waitsUpToMaxWait_thenThrowsSayingSo() {
+    try (MemoryPool pool =
+        MemoryPool.builder()
+            .slots(1)
+            .maxMemoryBytes(4 * PAGE)
+            .maxWait(Duration.ofMillis(30))
+            .build()) {
+      PooledMemory held = pool.allocate("a", null, PAGE);
+      PoolStats before = pool.stats();
+      assertThatThrownBy(() -> pool.allocate("b", null, PAGE))
+          .isInstanceOf(PoolExhaustedException.class)
+          .hasMessage(
+              "memory pool exhausted: 1 of 1 slots in use (waited 30 ms, maxWait); close each"
+                  + " PooledMemory as soon as it is done, raise slots(1), or wait longer:"
+                  + " maxWait(Duration) or allocate(..., Duration)");
+      PoolStats after = pool.stats();
+      assertThat(after.inUse()).isEqualTo(1);
+      assertThat(after.waits()).isEqualTo(before.waits() + 1);
+      assertThat(after.failedAllocations()).isEqualTo(before.failedAllocations() + 1);
+      assertThat(after.waitNanos()).isGreaterThanOrEqualTo(Duration.ofMillis(30).toNanos());
+      assertThat(held.segment().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0)).isZero();
+      held.close();
+      try (PooledMemory next = pool.allocate("a", null, PAGE)) {
+        assertThat(next.reused()).as("the failed wait took nothing from the slot").isTrue();
+      }
+    }
+  }
+
+  @Test
+  void allocate_withoutTimeout_getsTheSlotAnotherThreadReleases() throws Exception {
+    try (MemoryPool pool = MemoryPool.builder().slots(1).maxMemoryBytes(4 * PAGE).build()) {
+      PooledMemory held = pool.allocate("a", null, PAGE);
+      CompletableFuture<Integer> waiter =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try (PooledMemory lease = pool.allocate("a", null, PAGE)) { // default maxWait
+                  return lease.slot();
+                }
+              });
+      while (pool.stats().waits() == 0) { // counted before it blocks
+        Thread.onSpinWait();
+      }
+      held.close();
+      assertThat(waiter.get()).isZero();
+      PoolStats stats = pool.stats();
+      assertThat(stats.waits()).isEqualTo(1);
+      assertThat(stats.waitNanos()).isPositive();
+      assertThat(stats.failedAllocations()).isZero();
+      assertThat(stats.inUse()).isZero();
+    }
+  }
+
+  @Test
+  void allocate_withoutTimeout_interrupted_throwsKeepingTheInterrupt() {
+    try (MemoryPool pool = MemoryPool.builder().slots(1).maxMemoryBytes(4 * PAGE).build()) {
+      try (PooledMemory held = pool.allocate("a", null, PAGE)) {
+        Thread.currentThread().interrupt();
+        assertThatThrownBy(() -> pool.allocate("b", null, PAGE))
+            .isInstanceOf(PoolExhaustedException.class)
+            .hasMessageStartingWith(
+                "memory pool exhausted: 1 of 1 slots in use (interrupted while waiting up to 30"
+                    + " s, maxWait)")
+            .hasCauseInstanceOf(InterruptedException.class);
+        assertThat(Thread.interrupted()).as("the interrupt is the caller's to see").isTrue();
+        assertThat(pool.stats().inUse()).isEqualTo(1);
+        assertThat(held.slot()).isZero();
+      }
+    }
+  }
+
+  @Test
+  void allocate_maxWaitZero_failsAtOnceSayingSo() {
+    try (MemoryPool pool =
+            MemoryPool.builder().slots(1).maxMemoryBytes(4 * PAGE).maxWait(Duration.ZERO).build();
+        PooledMemory held = pool.allocate("a", null, PAGE)) {
+      assertThatThrownBy(() -> pool.allocate("b", null, PAGE))
+          .isInstanceOf(PoolExhaustedException.class)
+          .hasMessageContaining("1 of 1 slots in use (no wait, maxWait is 0)");
+      assertThat(pool.stats().waits()).isZero();
+      assertThat(pool.stats().waitNanos()).isZero();
+      assertThat(held.slot()).isZero();
     }
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import javax.management.Attribute;
@@ -37,6 +38,12 @@ class PoolMBeanTest {
       assertThat(server.getAttribute(name, "ColdAllocations")).isEqualTo(1L);
       assertThat(server.getAttribute(name, "ColdSlots")).isEqualTo(2);
       assertThat(server.getAttribute(name, "KeepResidentBytes")).isEqualTo(PAGE);
+      assertThat(server.getAttribute(name, "ResidentMode")).isEqualTo("FIXED");
+      assertThat(server.getAttribute(name, "MaxUnusedWarmSlots")).isEqualTo(3);
+      assertThat(server.getAttribute(name, "DecommitBatchSize")).isEqualTo(1);
+      assertThat(server.getAttribute(name, "MaxWaitMillis")).isEqualTo(30_000L);
+      assertThat(server.getAttribute(name, "UsesPagemapScan")).isEqualTo(pool.usesPagemapScan());
+      assertThat(server.getAttribute(name, "WaitNanos")).isEqualTo(0L);
       held.close();
       assertThat(server.getAttribute(name, "UnusedWarmSlots")).isEqualTo(1);
       assertThat(server.getAttribute(name, "ResidentBytes"))
@@ -56,6 +63,13 @@ class PoolMBeanTest {
       for (var component : PoolStats.class.getRecordComponents()) {
         String n = component.getName();
         assertThat(attributes).contains(Character.toUpperCase(n.charAt(0)) + n.substring(1));
+      }
+      // And every setting, a Duration in milliseconds: one added later needs no JMX code either.
+      for (var component : PoolSettings.class.getRecordComponents()) {
+        String n = component.getName();
+        String attribute = Character.toUpperCase(n.charAt(0)) + n.substring(1);
+        assertThat(attributes)
+            .contains(component.getType() == Duration.class ? attribute + "Millis" : attribute);
       }
       assertThatThrownBy(() -> server.getAttribute(name, "Nope"))
           .isInstanceOf(AttributeNotFoundException.class);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -98,6 +99,7 @@ class PoolModelTest {
         MemoryPool.builder()
             .slots(slots)
             .maxMemoryBytes(MAX)
+            .maxWait(Duration.ZERO) // the model: an allocation with every slot in use fails
             .guardBytes(PAGE)
             .usePagemapScan(scan)
             .decommitBatchSize(batch)

@@ -61,6 +61,7 @@ class PoolStressTest {
         MemoryPool.builder()
             .slots(4)
             .maxMemoryBytes(MAX)
+            .maxWait(Duration.ofMillis(20)) // as the timed allocations: no round waits long
             .guardBytes(PAGE)
             .threadConfined(!shared)
             .usePagemapScan(round % 4 < 2)

@@ -18,9 +18,9 @@ import java.util.function.ToLongFunction;
  * Binds a {@link MemoryPool}'s or a {@link WasmInstancePool}'s statistics to a Micrometer {@link
  * MeterRegistry}: gauges for the slots in use, the unused warm slots and the bytes they keep
  * resident and the resident budget, and function counters for allocations by outcome, affinity
- * misses, waits, image mappings, resets by kind, decommits and leaked leases. Every meter carries
- * the tags {@code pool} (the name given here) and {@code type} ({@code MemoryPool} or {@code
- * WasmInstancePool}); the names are listed in this module's README.
+ * misses, waits and the time they took, image mappings, resets by kind, decommits and leaked
+ * leases. Every meter carries the tags {@code pool} (the name given here) and {@code type} ({@code
+ * MemoryPool} or {@code WasmInstancePool}); the names are listed in this module's README.
  *
  * <pre>{@code
  * new SlotpoolMetrics(pool, "checkout").bindTo(registry);
@@ -40,6 +40,8 @@ public final class SlotpoolMetrics implements MeterBinder {
    * The state object handed to Micrometer is the pool itself (held weakly by the registry), never
    * a wrapper, which nothing else would keep reachable.
    */
+
+  private static final double NANOS_PER_SECOND = 1e9;
 
   private final Object pool;
   private final Function<Object, PoolStats> stats;
@@ -147,6 +149,12 @@ public final class SlotpoolMetrics implements MeterBinder {
         "slotpool.waits",
         "Allocations that found every slot in use and waited for one",
         PoolStats::waits);
+    FunctionCounter.builder(
+            "slotpool.wait.time", pool, p -> stats.apply(p).waitNanos() / NANOS_PER_SECOND)
+        .description("Time allocations spent waiting for a free slot")
+        .baseUnit(BaseUnits.SECONDS)
+        .tags(tags)
+        .register(registry);
     counter(
         registry,
         "slotpool.image.mappings",

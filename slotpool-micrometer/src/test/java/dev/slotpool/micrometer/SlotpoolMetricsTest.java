@@ -68,7 +68,12 @@ class SlotpoolMetricsTest {
   @Test
   void memoryPool_metersFollowStats() {
     try (MemoryPool pool =
-        MemoryPool.builder().slots(2).maxMemoryBytes(4 * PAGE).keepResidentBytes(PAGE).build()) {
+        MemoryPool.builder()
+            .slots(2)
+            .maxMemoryBytes(4 * PAGE)
+            .keepResidentBytes(PAGE)
+            .maxWait(Duration.ZERO)
+            .build()) {
       new SlotpoolMetrics(pool, "p", Tags.of("app", "test")).bindTo(registry);
 
       pool.allocate("a", null, PAGE).close(); // cold
@@ -175,13 +180,17 @@ class SlotpoolMetricsTest {
         assertThat(busy.slot()).isZero();
       }
       assertThat(counter("slotpool.waits")).isEqualTo(pool.stats().waits()).isEqualTo(2);
+      // The time both waits took, in seconds: at least the 1 ms of the one that timed out.
+      double waited = registry.get("slotpool.wait.time").functionCounter().count();
+      assertThat(waited).isEqualTo(pool.stats().waitNanos() / 1e9).isGreaterThanOrEqualTo(1e-3);
     }
   }
 
   @Test
   void everyDocumentedMeter_isRegistered_forBothPools() throws Exception {
     Set<String> documented = documentedMeterNames();
-    assertThat(documented).contains("slotpool.waits", "slotpool.leases.leaked");
+    assertThat(documented)
+        .contains("slotpool.waits", "slotpool.wait.time", "slotpool.leases.leaked");
     WasmModule module = Parser.parse(HI_MODULE);
     try (MemoryPool memoryPool = MemoryPool.builder().slots(1).maxMemoryBytes(PAGE).build();
         WasmInstancePool wasmPool =

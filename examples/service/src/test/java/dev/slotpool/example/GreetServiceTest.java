@@ -81,12 +81,13 @@ class GreetServiceTest {
           .isEqualTo(1);
       assertThat(sample(scrape, "slotpool_slots_in_use", pool, type)).isZero();
       assertThat(sample(scrape, "slotpool_slots_unused_warm", pool, type)).isEqualTo(1);
-      assertThat(sample(scrape, "slotpool_slots_max", pool, type)).isEqualTo(16);
+      assertThat(sample(scrape, "slotpool_slots_max", pool, type)).isEqualTo(1000);
       assertThat(sample(scrape, "slotpool_resident_bytes", pool, type)).isPositive();
       assertThat(sample(scrape, "slotpool_resident_budget_bytes", pool, type)).isPositive();
       for (String meter :
           List.of(
               "slotpool_waits_total",
+              "slotpool_wait_time_seconds_total",
               "slotpool_leases_leaked_total",
               "slotpool_affinity_misses_total",
               "slotpool_decommits_total",

@@ -1,6 +1,7 @@
 package dev.slotpool.memory.internal;
 
 import dev.slotpool.memory.MemoryPool;
+import dev.slotpool.memory.PoolSettings;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -20,22 +21,22 @@ import java.util.function.Function;
  * <p>Not part of the API: exported only to slotpool's runtime modules.
  */
 public final class PoolScopedLeases {
-  private static volatile Function<MemoryPool.Builder, MemoryPool> factory;
+  private static volatile Function<PoolSettings, MemoryPool> factory;
 
   private PoolScopedLeases() {}
 
   /**
-   * Builds {@code builder}'s pool with pool-scoped leases; the builder's {@code threadConfined}
-   * setting is ignored.
+   * Reserves a pool with {@code settings} and pool-scoped leases; the {@code threadConfined}
+   * setting does not apply, and no MBean is registered.
    */
-  public static MemoryPool build(MemoryPool.Builder builder) {
-    Objects.requireNonNull(builder, "builder");
-    Function<MemoryPool.Builder, MemoryPool> f = factory;
+  public static MemoryPool build(PoolSettings settings) {
+    Objects.requireNonNull(settings, "settings");
+    Function<PoolSettings, MemoryPool> f = factory;
     if (f == null) {
       MemoryPool.pageSize(); // initialises MemoryPool, which installs the factory
       f = factory;
     }
-    return f.apply(builder);
+    return f.apply(settings);
   }
 
   /**
@@ -43,7 +44,7 @@ public final class PoolScopedLeases {
    *
    * @throws IllegalStateException if called again
    */
-  public static synchronized void install(Function<MemoryPool.Builder, MemoryPool> poolFactory) {
+  public static synchronized void install(Function<PoolSettings, MemoryPool> poolFactory) {
     if (factory != null) {
       throw new IllegalStateException("PoolScopedLeases is installed already");
     }

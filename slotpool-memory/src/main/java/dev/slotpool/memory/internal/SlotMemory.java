@@ -1,7 +1,9 @@
 package dev.slotpool.memory.internal;
 
+import dev.slotpool.memory.NativeMemoryException;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The native side of a pool's slots: one reservation, and per slot what is mapped, accessible and
@@ -61,6 +63,11 @@ public final class SlotMemory {
    */
 
   private static final boolean HUGE_PAGES_ALWAYS = hugePagesAlways();
+  private static final int ENOMEM = 12;
+  private static final int RESERVE_RETRIES = 8;
+
+  /** x86-64's user address space, 128 TiB: a reservation this large never fits, however freed. */
+  private static final long ADDRESS_SPACE = 1L << 47;
 
   private final long base;
   private final long stride;
@@ -88,20 +95,34 @@ public final class SlotMemory {
     this.resident = new long[slots];
     this.imageContents = new MemorySegment[slots];
     this.imageBytes = new long[slots];
-    this.base =
-        Libc.mmap(
-            0,
-            reservationBytes,
-            Libc.PROT_NONE,
-            Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE,
-            -1,
-            0);
+    this.base = reserve(reservationBytes);
     this.reservation = new Mapping(base, reservationBytes, -1);
     try {
       noHugePages(base, reservationBytes);
     } catch (RuntimeException e) {
       reservation.run();
       throw e;
+    }
+  }
+
+  /**
+   * Reserves {@code bytes} of inaccessible address space. Pools that nobody closed hold theirs
+   * until the garbage collector finds them unreachable, and address space is not heap, so nothing
+   * else makes it run: when the kernel has no room left ({@code ENOMEM}), this collects, gives the
+   * cleaner a moment to unmap what it found, and tries again, as direct buffers do.
+   */
+  private static long reserve(long bytes) {
+    int flags = Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_NORESERVE;
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return Libc.mmap(0, bytes, Libc.PROT_NONE, flags, -1, 0);
+      } catch (NativeMemoryException e) {
+        if (e.errno() != ENOMEM || attempt == RESERVE_RETRIES || bytes >= ADDRESS_SPACE) {
+          throw e;
+        }
+      }
+      System.gc();
+      LockSupport.parkNanos(1_000_000L << attempt); // 1 + 2 + ... + 128 ms in all
     }
   }
 
