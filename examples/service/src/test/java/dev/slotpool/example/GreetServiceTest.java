@@ -28,7 +28,7 @@ class GreetServiceTest {
 
   private static GreetService start(GreetService.Mode mode) throws Exception {
     return GreetService.start(
-        program, mode, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 2);
+        program, mode, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
   }
 
   private HttpResponse<String> get(GreetService service, String pathAndQuery, String body)
@@ -142,14 +142,5 @@ class GreetServiceTest {
     assertThatThrownBy(() -> GreetProgram.load("nope"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("module: nope (expected: one of [rust-greet, c-greet])");
-    assertThatThrownBy(
-            () ->
-                GreetService.start(
-                    program,
-                    GreetService.Mode.POOLED,
-                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                    0))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("threads: 0 (expected: >= 1)");
   }
 }
