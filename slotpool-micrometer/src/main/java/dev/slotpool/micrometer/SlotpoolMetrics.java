@@ -18,9 +18,9 @@ import java.util.function.ToLongFunction;
  * Binds a {@link MemoryPool}'s or a {@link WasmInstancePool}'s statistics to a Micrometer {@link
  * MeterRegistry}: gauges for the slots in use, the unused warm slots and the bytes they keep
  * resident and the resident budget, and function counters for allocations by outcome, affinity
- * misses, waits and the time they took, image mappings, resets by kind, decommits and leaked leases. Every meter carries
- * the tags {@code pool} (the name given here) and {@code type} ({@code MemoryPool} or {@code
- * WasmInstancePool}); the names are listed in this module's README.
+ * misses, waits and the time they took, image mappings, resets by kind, decommits and leaked
+ * leases. Every meter carries the tags {@code pool} (the name given here) and {@code type} ({@code
+ * MemoryPool} or {@code WasmInstancePool}); the names are listed in this module's README.
  *
  * <pre>{@code
  * new SlotpoolMetrics(pool, "checkout").bindTo(registry);
@@ -152,7 +152,7 @@ public final class SlotpoolMetrics implements MeterBinder {
     FunctionCounter.builder(
             "slotpool.wait.time", pool, p -> stats.apply(p).waitNanos() / NANOS_PER_SECOND)
         .description("Time allocations spent waiting for a free slot")
-        .baseUnit(BaseUnits.SECONDS)
+        .baseUnit("seconds")
         .tags(tags)
         .register(registry);
     counter(

@@ -10,9 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Java that {@code slotpool tune} tells a user to paste compiles against this build's
- * builders, both the {@code WasmInstancePool} statement and the {@code MemoryPool} one in its
- * comment, in the adaptive mode (a resident budget) and the fixed one (keep-resident bytes).
+ * The Java that {@code slotpool tune} tells a user to paste compiles against this build's builders,
+ * both the {@code WasmInstancePool} statement and the {@code MemoryPool} one in its comment, in the
+ * adaptive mode (a resident budget) and the fixed one (keep-resident bytes).
  */
 class TuneSnippetCompilesTest {
   private static final String RAW = "// or, for raw memories: ";
