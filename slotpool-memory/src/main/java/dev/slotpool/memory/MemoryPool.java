@@ -28,8 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * never accessible. {@link #allocate(Object, MemoryImage, long) allocate(key, image, bytes)} picks
  * a slot with a {@link dev.slotpool.index.AffinityIndexAllocator}, preferring a warm slot last used
  * for an equal {@code key}; maps the image copy-on-write into it unless the slot already holds it;
- * and makes the first {@code bytes} accessible. Closing the lease resets the slot. By default the
- * reset is <em>adaptive</em>: every page the lease wrote, including pages its memory grew into, is
+ * and makes the first {@code bytes} accessible; with every slot in use it waits for one, up to
+ * {@link PoolSettings#maxWait() maxWait}. Closing the lease resets the slot. By default the reset
+ * is <em>adaptive</em>: every page the lease wrote, including pages its memory grew into, is
  * restored by hand (copied back from the image or zeroed) and stays resident, so the next lease of
  * the slot, typically the same module again, touches the same pages without a single page fault.
  * Where the kernel supports {@code PAGEMAP_SCAN} (Linux 6.7+) only the pages actually written are

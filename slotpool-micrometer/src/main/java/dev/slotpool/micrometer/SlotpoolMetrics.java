@@ -152,7 +152,7 @@ public final class SlotpoolMetrics implements MeterBinder {
     FunctionCounter.builder(
             "slotpool.wait.time", pool, p -> stats.apply(p).waitNanos() / NANOS_PER_SECOND)
         .description("Time allocations spent waiting for a free slot")
-        .baseUnit(BaseUnits.SECONDS)
+        .baseUnit("seconds")
         .tags(tags)
         .register(registry);
     counter(
