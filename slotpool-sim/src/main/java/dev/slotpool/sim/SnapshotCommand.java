@@ -87,7 +87,7 @@ final class SnapshotCommand implements Callable<Integer> {
   double timeout;
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() {
     Duration limit = GuestRun.limit("--timeout", timeout);
     byte[] bytes = InputFiles.readAll("IN.wasm", input, InputFiles.MAX_MODULE_BYTES);
     OutputFiles.checkFile("--output", output);
@@ -118,7 +118,12 @@ final class SnapshotCommand implements Callable<Integer> {
                     "the init of " + input + " failed: " + oneLine(e.getMessage()));
               }
             });
-    Files.write(output, written);
+    try {
+      Files.write(output, written);
+    } catch (IOException e) {
+      throw new BadInputException(
+          "--output: cannot write " + output + " (" + e.getMessage() + ") (expected: room for it)");
+    }
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
         "%s: ran %s, wrote %s (%,d bytes; input %,d bytes)%n",
