@@ -121,15 +121,6 @@ class HostileFilesTest {
   }
 
   @Test
-  void traceFromAFifoNobodyWrites_failsOnceSilentForItsBound() throws Exception {
-    Path fifo = fifo("silent.fifo");
-
-    CommandRun run = CommandRun.of("simulate", "--workload", "trace:" + fifo, "-q");
-
-    assertOneLine(run, "trace: " + fifo + " is a FIFO that no program writes to for 10 s");
-  }
-
-  @Test
   void traceFromADirectoryOrDevice_isRefused() {
     assertOneLine(CommandRun.of("simulate", "--workload", "trace:" + dir), dir + " is a directory");
     assertOneLine(

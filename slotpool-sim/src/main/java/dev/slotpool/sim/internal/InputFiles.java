@@ -108,6 +108,11 @@ public final class InputFiles {
    * @throws BadInputException if it is missing, a directory, a device or cannot be opened
    */
   public static InputStream openStream(String option, Path path) {
+    return openStream(option, path, TimeUnit.SECONDS.toNanos(FIFO_SILENCE_SECONDS));
+  }
+
+  /** As {@link #openStream(String, Path)}, with a FIFO's silence bound in nanoseconds. */
+  static InputStream openStream(String option, Path path, long silenceNanos) {
     BasicFileAttributes attributes = attributes(option, path);
     if (attributes.isDirectory()) {
       throw new BadInputException(option + ": " + path + " is a directory (expected: a file)");
@@ -122,7 +127,7 @@ public final class InputFiles {
     try {
       return attributes.isRegularFile()
           ? Files.newInputStream(path)
-          : new FifoStream(option, path, TimeUnit.SECONDS.toNanos(FIFO_SILENCE_SECONDS));
+          : new FifoStream(option, path, silenceNanos);
     } catch (IOException e) {
       throw cannotRead(option, path, e);
     }
@@ -132,7 +137,7 @@ public final class InputFiles {
     try {
       return Files.readAttributes(path, BasicFileAttributes.class);
     } catch (NoSuchFileException e) {
-      throw new BadInputException(option + ": cannot read " + path + ": no such file");
+      throw new BadInputException(option + ": " + path + ": cannot read: no such file");
     } catch (IOException | SecurityException e) {
       throw new BadInputException(
           option + ": cannot read " + path + " (" + e.getMessage() + ") (expected: a file)");
@@ -198,6 +203,11 @@ public final class InputFiles {
       }
     }
 
+    private String silence() {
+      double seconds = silenceNanos / 1e9;
+      return (seconds == Math.rint(seconds) ? Long.toString((long) seconds) : seconds) + " s";
+    }
+
     @Override
     public int read() throws IOException {
       byte[] one = new byte[1];
@@ -228,8 +238,8 @@ public final class InputFiles {
                   + " is a FIFO "
                   + (opened ? "whose writer sent nothing" : "that no program writes to")
                   + " for "
-                  + FIFO_SILENCE_SECONDS
-                  + " s (expected: a file, or a FIFO a running program writes)");
+                  + silence()
+                  + " (expected: a file, or a FIFO a running program writes)");
         }
         if (next instanceof IOException e) {
           throw e;
