@@ -8,34 +8,28 @@ import dev.slotpool.chicory.internal.PooledLinearMemory;
  * A Chicory {@link Instance} whose linear memories are leased from a {@link WasmInstancePool}.
  * {@link #close()} returns them to the pool, which resets each slot before anyone else can have it.
  *
- * <p>After {@code close}, every access to the instance's memories, through {@link #instance()} or
- * through a {@code Memory} reference kept from it, throws {@link IllegalStateException}, and so
- * does any call into the instance that touches memory: a stale instance can never read or write the
- * slot's next user. Keep the instance to one request; instantiating again is what the pool makes
- * cheap.
+ * <p><b>Threads.</b> An instance may be created on one thread, run on another and closed on a
+ * third, as {@code CompletableFuture}, Netty, Vert.x or Reactor code does: nothing ties it to the
+ * thread that created it. Like a Chicory {@code Instance}, it runs one call at a time.
  *
- * <p><b>Cancellation.</b> In a {@linkplain WasmInstancePool.Builder#threadConfined thread-confined}
- * pool (the default) the instance belongs to the thread that instantiated it. {@code close()} from
- * any other thread (a watchdog ending a runaway request) <em>revokes</em> it: the owner thread is
- * interrupted (Chicory stops at its next interruption check with {@code
- * ChicoryInterruptedException}), its memory accesses throw {@link IllegalStateException} ("closed
- * by another thread") from the moment it sees the revocation (a compiled loop may first finish the
- * stretch it is in, on its own slot, up to that check), and the owner itself returns the slot, at
- * such an access or at its own {@code close()} (which try-with-resources makes), clearing the
- * interrupt the revocation set. An instance revoked while its owner thread does something else
- * keeps the interrupt until the owner closes it. If the owner never comes back and drops the
- * instance, the pool's leak detection reclaims the slot once the instance is unreachable. Until
- * then the slot stays leased: a revoked instance can never reach the slot's next user. In a shared
- * pool ({@code threadConfined(false)}) {@code close()} from any thread releases at once; a running
- * call then fails at its next access with {@link IllegalStateException}. Closing a shared arena
- * under a running access makes the JVM interrupt the accessing thread as well; the pool clears that
- * interrupt, so neither mode leaves an interrupt flag on the request's thread once it has closed
- * the instance (an interrupt the caller sends itself is the caller's).
+ * <p><b>Closing.</b> {@code close()} may be called from any thread at any time, and is idempotent.
+ * If no call runs in the instance, it resets and returns the memories at once. If a call runs on
+ * another thread (a watchdog ending a runaway guest, a cancelled request), {@code close()}
+ * <em>cancels</em> it: the running thread is interrupted, so Chicory stops at its next interruption
+ * check even in a loop that touches no memory ({@code ChicoryInterruptedException}), or the call's
+ * next memory access throws {@link IllegalStateException}; the memories return to the pool as the
+ * call leaves the instance, on that thread. The pool clears the interrupt it sent as the call
+ * exits, so no thread keeps a flag it did not set itself; a thread that was already interrupted is
+ * not interrupted again, and keeps its flag.
  *
- * <p>Not thread-safe, like the {@code Instance} it wraps: use it from one thread at a time (in a
- * thread-confined pool, the instantiating thread; others get {@link WrongThreadException} naming
- * {@code threadConfined(false)}), and close it after its last call returns. {@code close()} alone
- * may be called from any thread at any time, as above. Closing twice is harmless.
+ * <p><b>Isolation.</b> A slot is never reset while Wasm code of its instance may still run, and
+ * never handed to anyone else before it is reset. After {@code close}, every access to the
+ * instance's memories by host code, through {@link #instance()} or a {@code Memory} kept from it,
+ * throws {@link IllegalStateException}, and so does every new call into the instance. Host code
+ * must not touch the memories <em>while</em> another thread closes the instance (that is a race on
+ * an object that is not thread-safe, as with any closed resource); Wasm code is covered by the pool
+ * in every case. An instance dropped without {@code close()} comes back through the memory pool's
+ * leak detection once it is unreachable.
  */
 public final class PooledInstance implements AutoCloseable {
   private final Instance instance;
@@ -71,13 +65,15 @@ public final class PooledInstance implements AutoCloseable {
     return memories.isClosed();
   }
 
+  /** Whether a call runs in the instance now (on any thread). */
+  public boolean isRunning() {
+    return memories.isRunning();
+  }
+
   /**
-   * Returns the memories to the pool, or, called from another thread than the owner of a
-   * thread-confined instance, revokes the instance (see the class comment). Afterwards the
-   * instance's memories throw on access.
-   *
-   * @throws IllegalStateException if a lease cannot be closed now (a native call holds a shared
-   *     lease's segment): the others are released and closing again retries
+   * Returns the memories to the pool now, or, if a call runs in the instance on another thread,
+   * cancels it and leaves the return to the call's exit (see the class comment). Afterwards the
+   * instance's memories throw on access. Idempotent; any thread.
    */
   @Override
   public void close() {

@@ -5,6 +5,8 @@ import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.slotpool.chicory.internal.InstanceMemories;
+import dev.slotpool.chicory.internal.LifecycleCounters;
+import dev.slotpool.chicory.internal.MachineFactories;
 import dev.slotpool.chicory.internal.MemoryPlan;
 import dev.slotpool.chicory.internal.ModulePlan;
 import dev.slotpool.chicory.internal.PooledLinearMemory;
@@ -16,6 +18,7 @@ import dev.slotpool.memory.PoolMBean;
 import dev.slotpool.memory.PoolSettings;
 import dev.slotpool.memory.PoolStats;
 import dev.slotpool.memory.PooledMemory;
+import dev.slotpool.memory.internal.PoolScopedLeases;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Objects;
@@ -43,10 +46,11 @@ import java.util.function.Consumer;
  * the pool's {@code maxMemoryBytes}, a module whose initial memory exceeds it cannot be
  * instantiated, and shared memories (the threads proposal) are refused.
  *
- * <p>Thread-safe: any thread may instantiate, purge, read stats and close at any time; each {@link
- * PooledInstance} is then used by one thread at a time (by the instantiating thread alone if the
- * pool is {@linkplain Builder#threadConfined thread-confined}, the fast setting for one instance
- * per request), and may be closed, that is cancelled, from any thread (see {@link PooledInstance}).
+ * <p>Thread-safe: any thread may instantiate, purge, read stats and close at any time. Each {@link
+ * PooledInstance} may be created on one thread, run on another and closed on a third, as
+ * asynchronous code does; it is used by one thread at a time, like a Chicory {@code Instance}, and
+ * may be closed from any thread at any time: a close while a call runs in it cancels that call (see
+ * {@link PooledInstance}). No JVM-wide handshake is paid per instance.
  */
 /*
  * Implementation notes
@@ -66,6 +70,12 @@ import java.util.function.Consumer;
  * plan was retired meanwhile. purge() retires before stripping, the hook reads `retired` after the
  * slot is back: one of the two always strips it. Nothing here refers to an instance.
  *
+ * Calls. The pool wraps the machine the customizer chose (the interpreter by default, or a compiled
+ * one) in a GuardedMachine, so every call into the instance's Wasm code is counted by its
+ * InstanceMemories; a slot is reset only when no call of its instance runs, which is what lets the
+ * memories use pool-scoped leases (no arena per lease, no handshake per close; see
+ * PooledLinearMemory's notes).
+ *
  * Warm hit cost: one map lookup, one pool allocate that maps nothing, Chicory's own Instance
  * construction, and an initialize() that skips every imaged segment (PooledLinearMemory's FRESH
  * state also absorbs the zero() Chicory calls first).
@@ -74,7 +84,7 @@ public final class WasmInstancePool implements AutoCloseable {
   private static final Consumer<Instance.Builder> NO_CUSTOMIZER = builder -> {};
 
   private final MemoryPool memoryPool;
-  private final boolean threadConfined;
+  private final LifecycleCounters counters = new LifecycleCounters();
 
   /** The live plans; guarded by itself, as is {@code closed}'s write. */
   private final IdentityHashMap<WasmModule, ModulePlan> plans = new IdentityHashMap<>();
@@ -89,7 +99,6 @@ public final class WasmInstancePool implements AutoCloseable {
 
   private WasmInstancePool(MemoryPool memoryPool) {
     this.memoryPool = memoryPool;
-    this.threadConfined = memoryPool.threadConfined();
   }
 
   /** Starts configuring a pool; the settings are those of {@link MemoryPool.Builder}. */
@@ -152,13 +161,16 @@ public final class WasmInstancePool implements AutoCloseable {
       WasmModule module, Consumer<Instance.Builder> customizer, SlotWait wait) {
     ModulePlan plan = acquirePlan(module);
     try {
-      var memories =
-          new InstanceMemories(threadConfined ? Thread.currentThread() : null, releasedHook(plan));
+      var memories = new InstanceMemories(releasedHook(plan), counters);
       try {
         Instance.Builder builder = Instance.builder(module);
+        MachineFactories.preset(builder, memories);
         customizer.accept(builder);
+        MachineFactories.guard(builder, memories);
         builder.withMemoryFactory(limits -> createMemory(plan, memories, limits, wait));
-        return new PooledInstance(builder.build(), memories);
+        Instance instance = builder.build();
+        MachineFactories.check(instance);
+        return new PooledInstance(instance, memories);
       } catch (RuntimeException | Error e) {
         try {
           memories.close();
@@ -314,6 +326,20 @@ public final class WasmInstancePool implements AutoCloseable {
     return stripAffinity(plan);
   }
 
+  /**
+   * What the pool's instances do across threads: instances with a call running now (beside {@link
+   * PoolStats#inUse()}, the slots leased), closes from another thread than the instance's last
+   * caller, and closes that cancelled a running call. Taken in O(1).
+   */
+  public InstanceStats instanceStats() {
+    return new InstanceStats(
+        counters.running(), counters.closedFromAnotherThread(), counters.cancelled());
+  }
+
+  LifecycleCounters counters() {
+    return counters;
+  }
+
   /** Every setting of this pool, as in force (the same as a {@link MemoryPool}'s). */
   public PoolSettings settings() {
     return memoryPool.settings();
@@ -364,11 +390,7 @@ public final class WasmInstancePool implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "WasmInstancePool[slots="
-        + memoryPool.slots()
-        + ", threadConfined="
-        + threadConfined
-        + (closed ? ", closed]" : "]");
+    return "WasmInstancePool[slots=" + memoryPool.slots() + (closed ? ", closed]" : "]");
   }
 
   /**
@@ -474,21 +496,6 @@ public final class WasmInstancePool implements AutoCloseable {
     private Builder() {}
 
     /**
-     * Whether each instance's memories are confined to the thread that instantiated it (the default
-     * is {@link MemoryPool.Builder#threadConfined}'s). Confined memories are much faster to return
-     * to the pool, since closing a shared one makes every JVM thread pass a handshake, which costs
-     * more than the rest of a warm instantiation; but only that thread may then run the instance
-     * (others get a {@link WrongThreadException} that names this setting), and {@code close()} from
-     * another thread cancels the instance rather than releasing it (see {@link PooledInstance}).
-     * The right choice for one instance per request on one (possibly virtual) thread; {@code false}
-     * lets any thread use an instance and release it at once.
-     */
-    @Override
-    public Builder threadConfined(boolean threadConfined) {
-      return super.threadConfined(threadConfined);
-    }
-
-    /**
      * Reserves the pool's memory.
      *
      * @throws IllegalArgumentException if a setting is out of range
@@ -499,7 +506,7 @@ public final class WasmInstancePool implements AutoCloseable {
       if (jmxName != null) {
         PoolMBean.objectName(TYPE, jmxName); // a malformed name fails before reserving
       }
-      var pool = new WasmInstancePool(buildMemoryPool(null));
+      var pool = new WasmInstancePool(PoolScopedLeases.build(settings()));
       if (jmxName != null) {
         try {
           pool.mbean = PoolMBean.register(TYPE, jmxName, pool.memoryPool);

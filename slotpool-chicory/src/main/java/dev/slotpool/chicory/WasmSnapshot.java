@@ -9,6 +9,7 @@ import com.dylibso.chicory.wasm.types.Element;
 import com.dylibso.chicory.wasm.types.ElementSection;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.slotpool.chicory.internal.InstanceMemories;
+import dev.slotpool.chicory.internal.MachineFactories;
 import dev.slotpool.chicory.internal.MemoryPlan;
 import dev.slotpool.chicory.internal.PooledLinearMemory;
 import dev.slotpool.chicory.internal.SlotWait;
@@ -186,11 +187,12 @@ public final class WasmSnapshot implements AutoCloseable {
     if (closed.get()) {
       throw new IllegalStateException(this + " is closed: take a new snapshot");
     }
-    var memories =
-        new InstanceMemories(memoryPool.threadConfined() ? Thread.currentThread() : null, () -> {});
+    var memories = new InstanceMemories(() -> {}, pool.counters());
     var leases = new Leases(memories, wait);
     Instance.Builder builder = Instance.builder(restoreModule);
+    MachineFactories.preset(builder, memories);
     (override == null ? customizer : override).accept(builder);
+    MachineFactories.guard(builder, memories);
     builder
         .withMemoryFactory(leases::create)
         .withGlobalFactory(state.globalFactory())
@@ -199,6 +201,7 @@ public final class WasmSnapshot implements AutoCloseable {
         .withStart(false);
     try {
       Instance instance = builder.build();
+      MachineFactories.check(instance);
       state.restore(instance);
       instantiations.increment();
       return new PooledInstance(instance, memories);

@@ -58,6 +58,9 @@ class CancellationTest {
             });
     request.start();
     running.await();
+    while (!instance.get().isRunning()) {
+      Thread.onSpinWait(); // close mid-call, not before the call starts
+    }
     instance.get().close(); // the watchdog
     request.join();
     return outcome.get();
@@ -66,14 +69,14 @@ class CancellationTest {
   @Test
   void watchdogClose_spinningOnMemory_requestFailsClearly_slotReturned_noInterruptLeft()
       throws Exception {
-    try (var pool = WasmInstancePool.builder().slots(1).threadConfined(true).build()) {
+    try (var pool = WasmInstancePool.builder().slots(1).build()) {
       Outcome outcome = cancelRunning(pool, "spin");
       assertThat(outcome.failure())
           .satisfiesAnyOf(
               f ->
                   assertThat(f)
                       .isInstanceOf(IllegalStateException.class)
-                      .hasMessageContaining("closed by another thread"),
+                      .hasMessageContaining("closed while this call ran"),
               f -> assertThat(f).isInstanceOf(ChicoryInterruptedException.class));
       assertThat(outcome.interruptedAfterClose()).as("interrupt flag after close").isFalse();
       assertThat(outcome.closed()).isTrue();
@@ -86,7 +89,7 @@ class CancellationTest {
 
   @Test
   void watchdogClose_burningWithoutMemory_interruptStopsIt_andIsCleared() throws Exception {
-    try (var pool = WasmInstancePool.builder().slots(1).threadConfined(true).build()) {
+    try (var pool = WasmInstancePool.builder().slots(1).build()) {
       Outcome outcome = cancelRunning(pool, "burn");
       assertThat(outcome.failure()).isInstanceOf(ChicoryInterruptedException.class);
       assertThat(outcome.interruptedAfterClose()).isFalse();
@@ -96,7 +99,7 @@ class CancellationTest {
 
   @Test
   void watchdogClose_afterTheOwnerClosed_doesNothing_noInterrupt() throws Exception {
-    try (var pool = WasmInstancePool.builder().slots(1).threadConfined(true).build()) {
+    try (var pool = WasmInstancePool.builder().slots(1).build()) {
       var pooled = pool.instantiate(MODULE);
       pooled.close();
       Thread watchdog = new Thread(pooled::close);
@@ -108,41 +111,83 @@ class CancellationTest {
   }
 
   @Test
-  void confinedInstance_growFromAnotherThread_throwsWrongThread_changesNothing() throws Exception {
-    try (var pool = WasmInstancePool.builder().slots(1).threadConfined(true).build()) {
-      var pooled = pool.instantiate(MODULE);
-      var memory = pooled.instance().memory();
-      var live = new AtomicReference<Throwable>();
-      var revoked = new AtomicReference<Throwable>();
-      Thread other =
+  void watchdogClose_threadAlreadyInterrupted_keepsItsFlag_andIsNotInterruptedAgain()
+      throws Exception {
+    try (var pool = WasmInstancePool.builder().slots(1).build()) {
+      var inHost = new CountDownLatch(1);
+      var closed = new CountDownLatch(1);
+      var pooled = new AtomicReference<PooledInstance>();
+      var flagAfterClose = new AtomicReference<Boolean>();
+      var failure = new AtomicReference<Throwable>();
+      Thread request =
           new Thread(
               () -> {
-                live.set(catchThrowable(() -> memory.grow(1)));
-                pooled.close(); // revokes: the owner must still release
-                revoked.set(catchThrowable(() -> memory.grow(1)));
+                try (var instance =
+                    pool.instantiate(
+                        LifecycleModules.hostCall(),
+                        b ->
+                            b.withImportValues(
+                                LifecycleModules.hostImport(
+                                    () -> {
+                                      inHost.countDown();
+                                      awaitUninterruptibly(closed);
+                                    })))) {
+                  pooled.set(instance);
+                  failure.set(catchThrowable(() -> instance.instance().export("call").apply()));
+                }
+                flagAfterClose.set(Thread.currentThread().isInterrupted());
               });
-      other.start();
-      while (other.isAlive()) {
-        Thread.onSpinWait(); // not join(): the revocation interrupts this thread, the owner
-      }
-      for (Throwable t : List.of(live.get(), revoked.get())) {
-        assertThat(t) // refused before touching the lease or releasing anything
-            .isInstanceOf(WrongThreadException.class)
-            .hasMessageContaining("which instantiated it");
-      }
-      assertThat(memory.pages()).isEqualTo(1);
-      assertThat(pool.stats().inUse()).as("only the owner releases").isOne();
-      assertThat(catchThrowable(() -> memory.grow(1)))
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("closed by another thread");
-      assertThat(Thread.interrupted()).as("the revocation's interrupt, cleared").isFalse();
+      request.start();
+      inHost.await();
+      request.interrupt(); // Future.cancel(true), an executor's shutdownNow: not the pool's
+      pooled.get().close(); // the watchdog
+      closed.countDown();
+      request.join();
+      assertThat(failure.get()).isInstanceOf(ChicoryInterruptedException.class);
+      assertThat(flagAfterClose.get()).as("the caller's own interrupt survives").isTrue();
       assertThat(pool.stats().inUse()).isZero();
+      assertThat(pool.instanceStats().cancelled()).isEqualTo(1);
     }
   }
 
   @Test
-  void sharedPool_crossThreadClose_releasesAtOnce_runningRequestFails() throws Exception {
-    try (var pool = WasmInstancePool.builder().slots(1).threadConfined(false).build()) {
+  void closeFromAnotherThread_noCallRunning_releasesAtOnce_noInterruptAnywhere() throws Exception {
+    try (var pool = WasmInstancePool.builder().slots(1).build()) {
+      var pooled = pool.instantiate(MODULE);
+      pooled.instance().export("scribble").apply(0, 4096);
+      Thread closer = new Thread(pooled::close);
+      closer.start();
+      closer.join();
+      assertThat(pool.stats().inUse()).isZero();
+      assertThat(Thread.currentThread().isInterrupted()).isFalse();
+      assertThat(pool.instanceStats().cancelled()).isZero();
+      assertThat(catchThrowable(() -> pooled.instance().export("spin").apply(64)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("is closed");
+      try (var next = pool.instantiate(MODULE)) {
+        assertThat(foreignByte(next.instance(), IMAGE, 16)).isEqualTo(-1);
+      }
+    }
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        latch.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
+  void crossThreadClose_whileRunning_slotWaitsForTheCall_thenComesBackClean() throws Exception {
+    try (var pool = WasmInstancePool.builder().slots(1).build()) {
       var pooled = pool.instantiate(MODULE);
       var failure = new AtomicReference<Throwable>();
       var interrupted = new AtomicReference<Boolean>();
@@ -157,9 +202,12 @@ class CancellationTest {
       request.start();
       running.await();
       pooled.close();
-      assertThat(pool.stats().inUse()).as("released by the closing thread").isZero();
       request.join();
-      assertThat(failure.get()).isInstanceOf(IllegalStateException.class);
+      assertThat(pool.stats().inUse()).as("released as the call left the instance").isZero();
+      assertThat(failure.get())
+          .satisfiesAnyOf(
+              f -> assertThat(f).isInstanceOf(ChicoryInterruptedException.class),
+              f -> assertThat(f).isInstanceOf(IllegalStateException.class));
       assertThat(interrupted.get()).as("interrupt flag").isFalse();
       try (var next = pool.instantiate(MODULE)) {
         assertThat(foreignByte(next.instance(), IMAGE, 16)).isEqualTo(-1);
@@ -168,14 +216,13 @@ class CancellationTest {
   }
 
   /**
-   * Closing a shared arena while another thread is inside a bulk access of it (here Chicory's
-   * {@code memory.fill}) makes HotSpot end that access with an asynchronous exception and set the
-   * thread's interrupt flag: the pool must clear it. Repeated, since the close must land inside a
-   * fill to matter.
+   * A close while the request runs bulk operations (Chicory's {@code memory.fill}) in a loop: the
+   * request ends, with the pool's interrupt or the memory's exception, and keeps no interrupt.
+   * Repeated, so that the close lands inside a fill now and then.
    */
   @Test
-  void sharedPool_closeDuringBulkAccess_requestFails_noInterruptLeft() throws Exception {
-    try (var pool = WasmInstancePool.builder().slots(1).threadConfined(false).build()) {
+  void closeDuringBulkAccess_requestFails_noInterruptLeft() throws Exception {
+    try (var pool = WasmInstancePool.builder().slots(1).build()) {
       for (int round = 0; round < 40; round++) {
         var pooled = pool.instantiate(MODULE);
         var failure = new AtomicReference<Throwable>();
@@ -197,8 +244,12 @@ class CancellationTest {
         assertThat(interrupted.get()).as("interrupt flag after round %d", round).isFalse();
         assertThat(failure.get())
             .as("round %d", round)
-            .isInstanceOf(IllegalStateException.class)
-            .hasMessageContaining("is closed");
+            .satisfiesAnyOf(
+                f -> assertThat(f).isInstanceOf(ChicoryInterruptedException.class),
+                f ->
+                    assertThat(f)
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("is closed"));
         assertThat(pool.stats().inUse()).isZero();
       }
     }
@@ -214,7 +265,7 @@ class CancellationTest {
       throws Exception {
     int workers = 3;
     int requests = 300;
-    try (var pool = WasmInstancePool.builder().slots(workers).threadConfined(true).build()) {
+    try (var pool = WasmInstancePool.builder().slots(workers).build()) {
       var runaway = new ConcurrentLinkedQueue<PooledInstance>();
       var failures = new ConcurrentLinkedQueue<Throwable>();
       var killed = new AtomicInteger();
@@ -280,10 +331,12 @@ class CancellationTest {
       }
       watchdog.add(pooled);
       Throwable failure = catchThrowable(() -> pooled.instance().export("spin").apply(64));
+      // Cancelled mid-call (the interrupt, or the memory's exception), or closed before the call
+      // started (the call refused).
       boolean cancelled =
           failure instanceof ChicoryInterruptedException
               || (failure instanceof IllegalStateException
-                  && failure.getMessage().contains("closed by another thread"));
+                  && failure.getMessage().contains("is closed"));
       if (!cancelled) {
         throw new AssertionError("runaway request ended with " + failure, failure);
       }

@@ -165,12 +165,12 @@ class FailurePathTest {
   @Test
   void unclosedUnreachableInstances_theirSlotsComeBack_throughLeakDetection()
       throws InterruptedException {
-    for (boolean confined : new boolean[] {true, false}) {
+    for (boolean pagemap : new boolean[] {true, false}) {
       try (var pool =
           WasmInstancePool.builder()
               .slots(4)
               .maxMemoryBytes(1 << 20)
-              .threadConfined(confined)
+              .usePagemapScan(pagemap)
               .build()) {
         for (int i = 0; i < 3; i++) {
           leak(pool);
@@ -179,7 +179,7 @@ class FailurePathTest {
           System.gc();
           Thread.sleep(10);
         }
-        assertThat(pool.stats().inUse()).as("confined: %s", confined).isZero();
+        assertThat(pool.stats().inUse()).as("pagemap: %s", pagemap).isZero();
         assertThat(pool.stats().leakedLeases()).isEqualTo(3);
         for (int i = 0; i < 4; i++) {
           assertSlotReturnedClean(pool);

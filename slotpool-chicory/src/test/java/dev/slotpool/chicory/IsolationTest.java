@@ -25,12 +25,12 @@ class IsolationTest {
   private static final WasmModule A = parse(memops(2, 4, false));
   private static final WasmModule C = parse(dataModule(3, 70_000, bytes("module C's own data")));
 
-  private static WasmInstancePool onePool(long keepResidentBytes, boolean threadConfined) {
+  private static WasmInstancePool onePool(long keepResidentBytes, boolean pagemapScan) {
     return WasmInstancePool.builder()
         .slots(1)
         .maxMemoryBytes(1 << 20)
         .keepResidentBytes(keepResidentBytes)
-        .threadConfined(threadConfined)
+        .usePagemapScan(pagemapScan)
         .build();
   }
 
@@ -53,10 +53,10 @@ class IsolationTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"0,false", "65536,false", "1048576,false", "0,true", "1048576,true"})
+  @CsvSource({"0,true", "65536,true", "1048576,true", "0,false", "1048576,false"})
   void sameModule_afterADirtyUser_seesPristineDataSegments(
-      long keepResidentBytes, boolean threadConfined) {
-    try (var pool = onePool(keepResidentBytes, threadConfined)) {
+      long keepResidentBytes, boolean pagemapScan) {
+    try (var pool = onePool(keepResidentBytes, pagemapScan)) {
       int slot;
       try (var a = pool.instantiate(A)) {
         slot = a.slot();
@@ -74,10 +74,10 @@ class IsolationTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"0,false", "65536,false", "1048576,false", "0,true", "1048576,true"})
+  @CsvSource({"0,true", "65536,true", "1048576,true", "0,false", "1048576,false"})
   void otherModule_inTheSameSlot_seesNoneOfTheFormerUsersBytes(
-      long keepResidentBytes, boolean threadConfined) {
-    try (var pool = onePool(keepResidentBytes, threadConfined)) {
+      long keepResidentBytes, boolean pagemapScan) {
+    try (var pool = onePool(keepResidentBytes, pagemapScan)) {
       int slot;
       try (var a = pool.instantiate(A)) {
         slot = a.slot();
@@ -95,9 +95,9 @@ class IsolationTest {
   @ParameterizedTest
   @CsvSource({"0,false", "65536,false", "0,true", "65536,true"})
   void sameBytesParsedTwice_areTwoModules_andStillIsolated(
-      long keepResidentBytes, boolean threadConfined) {
+      long keepResidentBytes, boolean pagemapScan) {
     WasmModule again = parse(memops(2, 4, false));
-    try (var pool = onePool(keepResidentBytes, threadConfined)) {
+    try (var pool = onePool(keepResidentBytes, pagemapScan)) {
       try (var a = pool.instantiate(A)) {
         dirty(a.instance());
       }
@@ -111,8 +111,8 @@ class IsolationTest {
   @ParameterizedTest
   @CsvSource({"0,false", "65536,false", "0,true", "65536,true"})
   void closedInstance_throwsOnEveryAccess_andNeverSeesTheNextUser(
-      long keepResidentBytes, boolean threadConfined) {
-    try (var pool = onePool(keepResidentBytes, threadConfined)) {
+      long keepResidentBytes, boolean pagemapScan) {
+    try (var pool = onePool(keepResidentBytes, pagemapScan)) {
       var a = pool.instantiate(A);
       Instance stale = a.instance();
       Memory staleMemory = stale.memory();

@@ -3,10 +3,13 @@ package dev.slotpool.chicory;
 import static dev.slotpool.testkit.wasm.TestModules.bytes;
 import static dev.slotpool.testkit.wasm.WasmBuilder.I32;
 
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.FunctionType;
 import dev.slotpool.testkit.wasm.WasmBuilder;
 import dev.slotpool.testkit.wasm.WasmBuilder.Code;
 import java.io.IOException;
@@ -73,6 +76,86 @@ final class LifecycleModules {
         new byte[0],
         new Code().localGet(0).i32Const(0xEE).localGet(1).memoryFill());
     return Parser.parse(b.build());
+  }
+
+  /**
+   * A module without memory whose export {@code call} calls the import {@code env.host} once and
+   * then loops forever (only an interrupt stops it).
+   */
+  static WasmModule hostCall() {
+    return Parser.parse(
+        new byte[] {
+          0x00,
+          0x61,
+          0x73,
+          0x6d,
+          0x01,
+          0x00,
+          0x00,
+          0x00, // magic, version
+          0x01,
+          0x04,
+          0x01,
+          0x60,
+          0x00,
+          0x00, // type 0: [] -> []
+          0x02,
+          0x0c,
+          0x01,
+          0x03,
+          'e',
+          'n',
+          'v',
+          0x04,
+          'h',
+          'o',
+          's',
+          't',
+          0x00,
+          0x00, // import
+          0x03,
+          0x02,
+          0x01,
+          0x00, // function 1: type 0
+          0x07,
+          0x08,
+          0x01,
+          0x04,
+          'c',
+          'a',
+          'l',
+          'l',
+          0x00,
+          0x01, // export "call" = function 1
+          0x0a,
+          0x0b,
+          0x01,
+          0x09,
+          0x00,
+          0x10,
+          0x00,
+          0x03,
+          0x40,
+          0x0c,
+          0x00,
+          0x0b,
+          0x0b // code
+        });
+  }
+
+  /** The {@code env.host} import of {@link #hostCall()}, running {@code body}. */
+  static ImportValues hostImport(Runnable body) {
+    return ImportValues.builder()
+        .addFunction(
+            new HostFunction(
+                "env",
+                "host",
+                FunctionType.empty(),
+                (instance, args) -> {
+                  body.run();
+                  return null;
+                }))
+        .build();
   }
 
   /** A module whose start function writes a marker at 0 and then traps. */

@@ -35,13 +35,11 @@ class LifecycleStressTest {
     List<WasmModule> modules = List.of(image(1), image(2), image(1));
     long seed = 20261201L;
     for (int round = 0; round < ROUNDS; round++) {
-      boolean confined = round % 2 == 0;
       var pool =
           WasmInstancePool.builder()
               .slots(4)
               .maxMemoryBytes(4 << 16)
               .maxWait(Duration.ofMillis(5)) // waits race the closes, and never hold a round up
-              .threadConfined(confined)
               .build();
       var failures = new ConcurrentLinkedQueue<Throwable>();
       var toCancel = new ConcurrentLinkedQueue<PooledInstance>();
@@ -58,10 +56,7 @@ class LifecycleStressTest {
                     for (int i = 0; i < OPS; i++) {
                       step(pool, modules, random, toCancel);
                       if (Thread.interrupted()) {
-                        throw new AssertionError(
-                            "interrupt flag left by the pool ("
-                                + (confined ? "confined" : "shared")
-                                + " pool)");
+                        throw new AssertionError("interrupt flag left by the pool");
                       }
                     }
                   } catch (Throwable e) {

@@ -130,8 +130,7 @@ class PoolLifecycleTest {
     long before = openMemfds();
     for (int round = 0; round < 20; round++) {
       WasmModule module = image(1);
-      var pool =
-          WasmInstancePool.builder().slots(4).maxMemoryBytes(1 << 20).threadConfined(false).build();
+      var pool = WasmInstancePool.builder().slots(4).maxMemoryBytes(1 << 20).build();
       var failures = new ConcurrentLinkedQueue<Throwable>();
       var start = new CyclicBarrier(3);
       List<Thread> threads = new ArrayList<>();

@@ -7,10 +7,13 @@ import dev.slotpool.memory.internal.Libc;
 import dev.slotpool.memory.internal.Lifecycle;
 import dev.slotpool.memory.internal.Mapping;
 import dev.slotpool.memory.internal.Pagemap;
+import dev.slotpool.memory.internal.PoolScopedLeases;
 import dev.slotpool.memory.internal.ResidentBudget;
 import dev.slotpool.memory.internal.SlotMemory;
 import dev.slotpool.memory.internal.SlotReturns;
 import dev.slotpool.memory.internal.Smaps;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.Objects;
@@ -25,8 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * never accessible. {@link #allocate(Object, MemoryImage, long) allocate(key, image, bytes)} picks
  * a slot with a {@link dev.slotpool.index.AffinityIndexAllocator}, preferring a warm slot last used
  * for an equal {@code key}; maps the image copy-on-write into it unless the slot already holds it;
- * and makes the first {@code bytes} accessible. Closing the lease resets the slot. By default the
- * reset is <em>adaptive</em>: every page the lease wrote, including pages its memory grew into, is
+ * and makes the first {@code bytes} accessible; with every slot in use it waits for one, up to
+ * {@link PoolSettings#maxWait() maxWait}. Closing the lease resets the slot. By default the reset
+ * is <em>adaptive</em>: every page the lease wrote, including pages its memory grew into, is
  * restored by hand (copied back from the image or zeroed) and stays resident, so the next lease of
  * the slot, typically the same module again, touches the same pages without a single page fault.
  * Where the kernel supports {@code PAGEMAP_SCAN} (Linux 6.7+) only the pages actually written are
@@ -125,7 +129,33 @@ public final class MemoryPool implements AutoCloseable {
   private final AtomicLong waits = new AtomicLong();
   private final AtomicLong waitNanos = new AtomicLong();
 
-  private MemoryPool(PoolSettings s, String jmxName) {
+  /** For pool-scoped leases (see PoolScopedLeases): the reservation in a pool-lifetime arena. */
+  private final Arena scopeArena;
+
+  private final MemorySegment scopedReservation;
+
+  static {
+    PoolScopedLeases.install(
+        s ->
+            new MemoryPool(
+                new PoolSettings(
+                    s.slots(),
+                    s.maxMemoryBytes(),
+                    s.guardBytes(),
+                    s.residentMode(),
+                    s.keepResidentBytes(),
+                    s.residentBudgetBytes(),
+                    s.maxUnusedWarmSlots(),
+                    s.decommitBatchSize(),
+                    s.usePagemapScan(),
+                    false, // pool-scoped leases are not confined to any thread
+                    s.recordAllocationSites(),
+                    s.maxWait()),
+                null,
+                true));
+  }
+
+  private MemoryPool(PoolSettings s, String jmxName, boolean poolScoped) {
     this.settings = s;
     this.slots = s.slots();
     this.maxMemoryBytes = s.maxMemoryBytes();
@@ -140,6 +170,17 @@ public final class MemoryPool implements AutoCloseable {
     this.budget = new ResidentBudget(slots, s.residentBudgetBytes());
     this.returns = new SlotReturns(allocator, memory, budget, s.decommitBatchSize());
     this.cleanable = Mapping.CLEANER.register(this, memory.reservation());
+    if (poolScoped) {
+      // The cleanup action refers to this pool: while any segment of the arena is reachable, so
+      // is the pool, and its cleaner cannot unmap what the segment points to.
+      this.scopeArena = Arena.ofShared();
+      this.scopedReservation =
+          MemorySegment.ofAddress(memory.base())
+              .reinterpret(memory.reservationBytes(), scopeArena, segment -> keepReachable());
+    } else {
+      this.scopeArena = null;
+      this.scopedReservation = null;
+    }
     this.lifecycle = new Lifecycle(this, this::terminate);
     this.leases =
         new SlotLeases(this, s, pagemapScan, memory, budget, allocator, table, returns, lifecycle);
@@ -483,8 +524,20 @@ public final class MemoryPool implements AutoCloseable {
 
   /** Releases the images and unmaps the reservation; once, under the write lock, no lease left. */
   private void terminate() {
+    if (scopeArena != null) {
+      scopeArena.close(); // one handshake: a stale pool-scoped segment throws from now on
+    }
     table.releaseAllImages();
     cleanable.clean();
+  }
+
+  /** The reservation as one segment of a pool-lifetime arena, for pool-scoped leases; or null. */
+  MemorySegment poolScopedReservation() {
+    return scopedReservation;
+  }
+
+  private void keepReachable() {
+    Objects.requireNonNull(memory);
   }
 
   private static long saturatedNanos(Duration timeout) {
@@ -500,7 +553,7 @@ public final class MemoryPool implements AutoCloseable {
 
   /** Creates a pool from checked settings, registered as an MBean if {@code jmxName} is set. */
   static MemoryPool create(PoolSettings settings, String jmxName) {
-    return new MemoryPool(settings, jmxName);
+    return new MemoryPool(settings, jmxName, false);
   }
 
   /**
@@ -512,6 +565,26 @@ public final class MemoryPool implements AutoCloseable {
    */
   public static final class Builder extends PoolBuilder<Builder> {
     Builder() {}
+
+    /**
+     * Whether each lease is confined to the thread that allocated it (default true).
+     *
+     * <p>Confined (true): the lease's segments work on the allocating thread only; on any other
+     * thread every access throws {@link WrongThreadException}, so a stale segment held elsewhere (a
+     * watchdog, a leaked reference) can never read or write the slot's next user's bytes. Only the
+     * allocating thread may {@link PooledMemory#close()} the lease; from another thread {@code
+     * close} throws {@link WrongThreadException} and the lease stays open. Closing costs no
+     * JVM-wide handshake. Suits a runtime that runs each instance on one thread.
+     *
+     * <p>Shared (false): any thread may use the segments and close the lease. Closing a shared
+     * arena makes every JVM thread pass a handshake before the slot is reset, tens of microseconds
+     * on an idle machine and hundreds under load, paid on every release; after it, every segment of
+     * the lease throws {@link IllegalStateException} on every thread.
+     */
+    public Builder threadConfined(boolean threadConfined) {
+      setThreadConfined(threadConfined);
+      return this;
+    }
 
     /**
      * Reserves the address space and creates the pool.

@@ -129,24 +129,9 @@ public abstract class PoolBuilder<B extends PoolBuilder<B>> {
     return self();
   }
 
-  /**
-   * Whether each lease is confined to the thread that allocated it (default true).
-   *
-   * <p>Confined (true): the lease's segments work on the allocating thread only; on any other
-   * thread every access throws {@link WrongThreadException}, so a stale segment held elsewhere (a
-   * watchdog, a leaked reference) can never read or write the slot's next user's bytes. Only the
-   * allocating thread may {@link PooledMemory#close()} the lease; from another thread {@code close}
-   * throws {@link WrongThreadException} and the lease stays open. Closing costs no JVM-wide
-   * handshake. Suits a runtime that runs each instance on one thread.
-   *
-   * <p>Shared (false): any thread may use the segments and close the lease. Closing a shared arena
-   * makes every JVM thread pass a handshake before the slot is reset, tens of microseconds on an
-   * idle machine and hundreds under load, paid on every release; after it, every segment of the
-   * lease throws {@link IllegalStateException} on every thread.
-   */
-  public B threadConfined(boolean threadConfined) {
+  /** For {@link MemoryPool.Builder#threadConfined}, the one builder that has the setting. */
+  final void setThreadConfined(boolean threadConfined) {
     this.threadConfined = threadConfined;
-    return self();
   }
 
   /**

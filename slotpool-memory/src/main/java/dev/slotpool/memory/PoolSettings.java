@@ -61,7 +61,8 @@ import java.util.Objects;
  *     everything the slot has had accessible; in the fixed mode, the first {@code
  *     keepResidentBytes}) and drops the rest
  * @param threadConfined whether each lease is confined to the thread that allocated it (default
- *     true; see {@link MemoryPool.Builder#threadConfined})
+ *     true; see {@link MemoryPool.Builder#threadConfined}); always false for a {@code
+ *     WasmInstancePool}, whose instances work from any thread
  * @param recordAllocationSites whether each allocation records where it happened, so that a lease
  *     found unreachable without having been closed is reported with its allocation site through
  *     {@link System.Logger} (at {@code WARNING}) when its slot is reclaimed (default false: a stack

@@ -64,10 +64,19 @@ public final class PooledMemory implements AutoCloseable {
    * becomes unreachable exactly when nobody can reach the slot's memory any more; the cleaner then
    * runs the LeaseRecord, which reclaims the slot.
    *
+   * Pool-scoped leases (the pool built through PoolScopedLeases, for a runtime that guards every
+   * access itself, as slotpool-chicory does with the calls into an instance) have no arena: their
+   * segments are slices of the pool's own reservation segment, whose shared arena closes once, when
+   * the pool terminates. Closing such a lease costs no handshake and invalidates nothing; the
+   * runtime guarantees that no access of the slot happens after close(). A stale segment still
+   * never crashes the JVM: the reservation stays mapped while any segment of its arena is
+   * reachable (the arena's cleanup refers to the pool), and throws once the pool has terminated.
+   * The Anchor is then reachable from this lease alone, which the runtime's memory keeps.
+   *
    * State changes happen under `this`; the pool's reset runs after the arena is closed and outside
    * the lock. Whichever of close(), the pool's invalidate() or the cleaner first wins
    * record.finish() accounts for the lease, exactly once. Invariant: closed implies
-   * !arena.scope().isAlive().
+   * arena == null || !arena.scope().isAlive().
    */
 
   private final MemoryPool pool;
@@ -76,7 +85,8 @@ public final class PooledMemory implements AutoCloseable {
   private final MemoryImage image;
   private final boolean reused;
   private final long address;
-  private final Arena arena;
+  private final Arena arena; // null for a pool-scoped lease
+  private final MemorySegment reservation; // the pool's, for a pool-scoped lease; else null
   private final Anchor anchor;
   private final LeaseRecord record;
   private final Cleaner.Cleanable cleanable;
@@ -92,6 +102,7 @@ public final class PooledMemory implements AutoCloseable {
       long address,
       long byteSize,
       boolean threadConfined,
+      MemorySegment reservation,
       Throwable site) {
     this.pool = pool;
     this.slot = slot;
@@ -99,10 +110,12 @@ public final class PooledMemory implements AutoCloseable {
     this.image = image;
     this.reused = reused;
     this.address = address;
-    this.arena = threadConfined ? Arena.ofConfined() : Arena.ofShared();
+    this.reservation = reservation;
+    this.arena =
+        reservation != null ? null : threadConfined ? Arena.ofConfined() : Arena.ofShared();
     this.anchor = new Anchor(pool);
     this.record = new LeaseRecord(this, pool, slot, site);
-    this.segment = MemorySegment.ofAddress(address).reinterpret(byteSize, arena, anchor);
+    this.segment = slice(byteSize);
     this.cleanable = Mapping.CLEANER.register(anchor, record);
   }
 
@@ -157,7 +170,7 @@ public final class PooledMemory implements AutoCloseable {
       return current;
     }
     pool.makeAccessible(slot, newBytes);
-    MemorySegment grown = MemorySegment.ofAddress(address).reinterpret(newBytes, arena, anchor);
+    MemorySegment grown = slice(newBytes);
     segment = grown;
     return grown;
   }
@@ -226,8 +239,8 @@ public final class PooledMemory implements AutoCloseable {
    * @throws WrongThreadException if the lease is confined to another thread (it stays open)
    */
   synchronized boolean invalidate() {
-    if (closed) {
-      return false;
+    if (closed || arena == null) {
+      return false; // a pool-scoped lease stays open: its owner guards it, and will close it
     }
     arena.close();
     closed = true;
@@ -269,7 +282,18 @@ public final class PooledMemory implements AutoCloseable {
     }
   }
 
+  /** The first {@code byteSize} bytes of the slot, in this lease's arena or the pool's. */
+  private MemorySegment slice(long byteSize) {
+    if (reservation != null) {
+      return reservation.asSlice(address - reservation.address(), byteSize);
+    }
+    return MemorySegment.ofAddress(address).reinterpret(byteSize, arena, anchor);
+  }
+
   private void closeArena() {
+    if (arena == null) {
+      return; // pool-scoped: the owner guarantees that nothing accesses the slot any more
+    }
     try {
       arena.close();
     } catch (WrongThreadException e) {

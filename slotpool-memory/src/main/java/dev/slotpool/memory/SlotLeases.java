@@ -167,6 +167,7 @@ final class SlotLeases {
             address,
             initialBytes,
             threadConfined,
+            pool.poolScopedReservation(),
             recordAllocationSites ? new Throwable("allocation site") : null);
     table.setLease(slot, lease.record());
     lifecycle.leaseOpened();

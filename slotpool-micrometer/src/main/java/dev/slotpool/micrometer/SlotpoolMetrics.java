@@ -1,5 +1,6 @@
 package dev.slotpool.micrometer;
 
+import dev.slotpool.chicory.InstanceStats;
 import dev.slotpool.chicory.WasmInstancePool;
 import dev.slotpool.memory.MemoryPool;
 import dev.slotpool.memory.PoolStats;
@@ -152,7 +153,7 @@ public final class SlotpoolMetrics implements MeterBinder {
     FunctionCounter.builder(
             "slotpool.wait.time", pool, p -> stats.apply(p).waitNanos() / NANOS_PER_SECOND)
         .description("Time allocations spent waiting for a free slot")
-        .baseUnit(BaseUnits.SECONDS)
+        .baseUnit("seconds")
         .tags(tags)
         .register(registry);
     counter(
@@ -212,6 +213,27 @@ public final class SlotpoolMetrics implements MeterBinder {
         "slotpool.leases.leaked",
         "Leases that became unreachable unclosed and were reclaimed",
         PoolStats::leakedLeases);
+    if (pool instanceof WasmInstancePool wasm) {
+      bindInstanceMeters(registry, wasm);
+    }
+  }
+
+  /** What a WasmInstancePool's instances do across threads ({@link InstanceStats}). */
+  private void bindInstanceMeters(MeterRegistry registry, WasmInstancePool wasm) {
+    Gauge.builder("slotpool.instances.running", wasm, p -> p.instanceStats().running())
+        .description("Instances with a call running in them now")
+        .tags(tags)
+        .register(registry);
+    FunctionCounter.builder(
+            "slotpool.instances.closes", wasm, p -> p.instanceStats().closedFromAnotherThread())
+        .description("Instances closed on another thread than the one that last called into them")
+        .tags(tags.and("thread", "other"))
+        .register(registry);
+    FunctionCounter.builder(
+            "slotpool.instances.cancellations", wasm, p -> p.instanceStats().cancelled())
+        .description("Closes that cancelled a call running on another thread")
+        .tags(tags)
+        .register(registry);
   }
 
   private void gauge(

@@ -41,9 +41,10 @@ import java.util.concurrent.Executors;
  * builds a plain Chicory instance, for comparison. Both modes also time the requests ({@code
  * greet_requests_seconds}).
  *
- * <p>Requests are served by a fixed pool of threads, fewer than the pool's slots, so a request
- * never finds the pool empty; each instance is created, run and closed on its request's thread.
- * Thread-safe; {@link #close()} stops the server and closes the pool.
+ * <p>Each request runs on a virtual thread of its own, as a service on Java 21+ would serve it; its
+ * instance is created, run and closed on that thread. A request that finds every slot in use waits
+ * for one, up to the pool's {@code maxWait}. Thread-safe; {@link #close()} stops the server and
+ * closes the pool.
  */
 public final class GreetService implements AutoCloseable {
   /*
@@ -77,7 +78,7 @@ public final class GreetService implements AutoCloseable {
   private final ExecutorService executor;
   private final HttpServer server;
 
-  private GreetService(GreetProgram program, Mode mode, InetSocketAddress address, int threads)
+  private GreetService(GreetProgram program, Mode mode, InetSocketAddress address)
       throws IOException {
     this.program = program;
     this.mode = mode;
@@ -90,13 +91,9 @@ public final class GreetService implements AutoCloseable {
     this.pool = mode == Mode.POOLED ? WasmInstancePool.builder().build() : null;
     try {
       if (pool != null) {
-        if (threads > pool.slots()) {
-          throw new IllegalArgumentException(
-              "threads: " + threads + " (expected: <= the pool's " + pool.slots() + " slots)");
-        }
         new SlotpoolMetrics(pool, POOL_NAME).bindTo(registry);
       }
-      this.executor = Executors.newFixedThreadPool(threads);
+      this.executor = Executors.newVirtualThreadPerTaskExecutor();
       this.server = HttpServer.create(address, 0);
     } catch (IOException | RuntimeException e) {
       if (pool != null) {
@@ -111,18 +108,12 @@ public final class GreetService implements AutoCloseable {
   }
 
   /**
-   * Starts the service on {@code address} (port 0 picks a free one), serving with {@code threads}
-   * threads.
-   *
-   * @throws IllegalArgumentException if {@code threads} is below 1 or, pooled, above the pool's
-   *     slots
+   * Starts the service on {@code address} (port 0 picks a free one), serving each request on a
+   * virtual thread of its own.
    */
-  public static GreetService start(
-      GreetProgram program, Mode mode, InetSocketAddress address, int threads) throws IOException {
-    if (threads < 1) {
-      throw new IllegalArgumentException("threads: " + threads + " (expected: >= 1)");
-    }
-    return new GreetService(program, mode, address, threads);
+  public static GreetService start(GreetProgram program, Mode mode, InetSocketAddress address)
+      throws IOException {
+    return new GreetService(program, mode, address);
   }
 
   /** The port the service listens on. */
@@ -259,23 +250,21 @@ public final class GreetService implements AutoCloseable {
 
   /**
    * Runs the service until the JVM is stopped: {@code [--port 8080] [--mode pooled|plain] [--module
-   * rust-greet|c-greet] [--threads 4]}. It listens on the loopback address only.
+   * rust-greet|c-greet]}. It listens on the loopback address only.
    */
   public static void main(String[] args) throws IOException {
     int port = 8080;
     Mode mode = Mode.POOLED;
     String module = "rust-greet";
-    int threads = 4;
     for (int i = 0; i < args.length; i++) {
       String value = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(require(args[i], value));
         case "--mode" -> mode = Mode.valueOf(require(args[i], value).toUpperCase(Locale.ROOT));
         case "--module" -> module = require(args[i], value);
-        case "--threads" -> threads = Integer.parseInt(require(args[i], value));
         default ->
             throw new IllegalArgumentException(
-                "option: " + args[i] + " (expected: --port, --mode, --module or --threads)");
+                "option: " + args[i] + " (expected: --port, --mode or --module)");
       }
       i++;
     }
@@ -283,12 +272,11 @@ public final class GreetService implements AutoCloseable {
         start(
             GreetProgram.load(module),
             mode,
-            new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
-            threads);
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
     Runtime.getRuntime().addShutdownHook(new Thread(service::close));
     System.out.printf(
-        "greet service (%s, %s, %d threads) on http://127.0.0.1:%d/greet and /metrics%n",
-        mode.name().toLowerCase(Locale.ROOT), module, threads, service.port());
+        "greet service (%s, %s, virtual threads) on http://127.0.0.1:%d/greet and /metrics%n",
+        mode.name().toLowerCase(Locale.ROOT), module, service.port());
   }
 
   private static String require(String option, String value) {

@@ -36,14 +36,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *       copies nothing;
  *   <li>{@code pooledDefault}: as {@code pooledWarm} on {@code WasmInstancePool.builder().build()},
  *       no options: what a new user gets;
- *   <li>{@code pooledWarmShared}: as {@code pooledWarm} in a pool that is not thread-confined,
- *       whose every release closes a shared arena (a JVM-wide thread handshake);
  *   <li>{@code chicorySetupOnly}: the same export in a module with no memory, instantiated by
  *       Chicory: the part of every variant that is Chicory's own instance setup and call.
  * </ul>
  *
- * <p>Pools but the default one have one slot, keep 1 MiB resident and, but for {@code
- * pooledWarmShared}, are thread-confined: the settings for one instance per request.
+ * <p>Pools but the default one have one slot and keep 1 MiB resident.
  *
  * <p>Run: {@code java -jar slotpool-bench/target/benchmarks.jar ChicoryInstantiationBenchmark}
  * (quick look: add {@code -f 1 -wi 2 -i 3 -w 1s -r 1s}; allocation: {@code -prof gc}).
@@ -66,7 +63,6 @@ public class ChicoryInstantiationBenchmark {
   private WasmModule noMemory;
   private WasmInstancePool warmPool;
   private WasmInstancePool coldPool;
-  private WasmInstancePool sharedPool;
   private WasmInstancePool defaultPool;
   private boolean flip;
 
@@ -77,18 +73,16 @@ public class ChicoryInstantiationBenchmark {
     twin = Parser.parse(wasm);
     noMemory = Parser.parse(TestModules.identityModule());
     // 1 MiB kept resident: the pages a request touches near the start of memory stay mapped.
-    warmPool = pool(true);
-    coldPool = pool(true);
-    sharedPool = pool(false);
+    warmPool = pool();
+    coldPool = pool();
     defaultPool = WasmInstancePool.builder().build();
   }
 
-  private static WasmInstancePool pool(boolean threadConfined) {
+  private static WasmInstancePool pool() {
     return WasmInstancePool.builder()
         .slots(1)
         .maxMemoryBytes(16 << 20)
         .keepResidentBytes(1 << 20)
-        .threadConfined(threadConfined)
         .build();
   }
 
@@ -96,7 +90,6 @@ public class ChicoryInstantiationBenchmark {
   public void tearDown() {
     warmPool.close();
     coldPool.close();
-    sharedPool.close();
     defaultPool.close();
   }
 
@@ -124,13 +117,6 @@ public class ChicoryInstantiationBenchmark {
   @Benchmark
   public long pooledDefault() {
     try (PooledInstance pooled = defaultPool.instantiate(module)) {
-      return pooled.instance().export("run").apply(ADDRESS)[0];
-    }
-  }
-
-  @Benchmark
-  public long pooledWarmShared() {
-    try (PooledInstance pooled = sharedPool.instantiate(module)) {
       return pooled.instance().export("run").apply(ADDRESS)[0];
     }
   }

@@ -18,12 +18,9 @@ final class Pools {
     return WasmInstancePool.builder().build();
   }
 
-  /** The hand-tuned pool of issue 9: thread-confined, 32 MiB kept resident per slot. */
+  /** The hand-tuned pool: 32 MiB kept resident per slot. */
   static WasmInstancePool tuned() {
-    return WasmInstancePool.builder()
-        .threadConfined(true)
-        .keepResidentBytes(TUNED_KEEP_RESIDENT)
-        .build();
+    return WasmInstancePool.builder().keepResidentBytes(TUNED_KEEP_RESIDENT).build();
   }
 
   /**
@@ -46,7 +43,7 @@ final class Pools {
    * Fails unless {@code actual} is what plain Chicory produced: a pool that changes a module's
    * output is wrong, however fast.
    */
-  private static void checkSame(String module, String what, byte[] expected, byte[] actual) {
+  static void checkSame(String module, String what, byte[] expected, byte[] actual) {
     if (!Arrays.equals(expected, actual)) {
       throw new IllegalStateException(
           module

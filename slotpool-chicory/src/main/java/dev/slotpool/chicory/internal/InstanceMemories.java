@@ -1,59 +1,77 @@
 package dev.slotpool.chicory.internal;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /**
- * The pooled memories of one instance and their lifecycle: release by the owner, revocation by
- * anyone else.
+ * The lifecycle of one pooled instance: its memories, the calls running in it, and its close.
  *
- * <p>In a thread-confined pool the memories belong to the thread that instantiated ({@code owner}):
- * only it can close their leases. {@link #close()} from that thread releases them at once; from any
- * other thread it <em>revokes</em> them: every later access by the owner throws {@link
- * IllegalStateException} ("closed by another thread"), the owner is interrupted so that a request
- * stuck in computation stops at Chicory's next interruption check, and the owner performs the
- * actual release at its next memory access or its own {@code close()}, clearing the interrupt the
- * revocation delivered. In a shared pool ({@code owner == null}) any thread releases at once.
+ * <p>Any thread may instantiate, call, and close the instance. Every call into the instance's Wasm
+ * code passes {@link #enter()} and {@link #exit()} (its {@link GuardedMachine} does it), so the
+ * pool knows at every moment whether Wasm code of the instance runs, and on which threads:
  *
- * <p>Thread-safe.
+ * <ul>
+ *   <li>{@link #close()} while no call runs resets and returns the memories at once, on the closing
+ *       thread.
+ *   <li>{@link #close()} during a call (a watchdog, a cancelled future) <em>cancels</em> it: the
+ *       memories throw {@link IllegalStateException} at their next access, the running threads are
+ *       interrupted (Chicory stops at its next interruption check, even in a loop that touches no
+ *       memory), and the memories are reset and returned by the last running thread as its call
+ *       exits. A slot is never reset while Wasm code of its instance may still touch it.
+ *   <li>A call that starts after close throws {@link IllegalStateException}.
+ * </ul>
+ *
+ * <p>No thread keeps an interrupt the pool set: a running thread that the close interrupted has the
+ * flag cleared as its call exits; a thread whose flag was already set is not interrupted, and keeps
+ * its flag. Thread-safe.
  */
 /*
  * Implementation notes
  *
- * Everything happens under `this`, so that the interrupt a revocation sends and the clear the
- * owner's release performs are ordered: revoke() interrupts only while the memories are not yet
- * released, and records it in `interruptOwed`; release() clears the owner's interrupt flag iff it
- * is owed. The owner therefore never keeps a flag the pool set once it has released, and a
- * revocation that loses the race with the owner's own close does nothing at all.
+ * Everything that decides who releases happens under `this`: enter and exit count the calls per
+ * thread, close marks the instance closed, invalidates the memories (their next access throws) and
+ * interrupts the running threads. Whoever sees closed && nothing running first (close itself, or
+ * the exit of the last call) sets `releasing` and performs the release outside the lock, so it
+ * happens exactly once and never while a call runs. An interrupt is sent under the lock while the
+ * thread is registered as running, and the thread clears it in its exit, also under the lock, so
+ * the clear always follows the interrupt, and a thread never leaves its call with a flag we set.
  *
- * The memories' own revoke() is what the running thread notices: it swaps their volatile segment
- * for the empty one, so the next access falls into the slow path, which calls back release().
+ * The common case has one thread in the instance (`runner`, `depth` for nested calls through host
+ * functions); further threads calling at the same time, which a Chicory instance does not support
+ * but does not forbid, are kept in `others`.
  *
  * Nothing here refers to the pool or the plan's registry, so an instance dropped unclosed becomes
- * unreachable with its leases, and the memory layer's leak detection can reclaim them.
+ * unreachable with its leases, and the memory layer's leak detection can reclaim them. A running
+ * call keeps its GuardedMachine, and so this object and the leases, reachable.
  */
 public final class InstanceMemories {
-  private final Thread owner;
   private final Runnable afterRelease;
+  private final LifecycleCounters counters;
   private PooledLinearMemory[] memories = new PooledLinearMemory[0];
+
+  private Thread runner; // the thread with calls running, or null
+  private int depth; // its nesting depth
+  private boolean runnerInterrupted; // the close interrupted it: clear the flag at its exit
+  private List<Runner> others; // other threads calling at the same time (misuse, but allowed)
+  private Thread lastCaller; // the last thread that entered, or the instantiating one
+  private boolean closed;
+  private boolean releasing;
   private boolean released;
-  private boolean revoked;
-  private boolean interruptOwed;
 
   /**
-   * Memories confined to {@code owner}, or shared if it is null; {@code afterRelease} runs once, on
-   * the releasing thread, after they are all back in the pool.
+   * Memories whose release runs {@code afterRelease} once, on the releasing thread, after they are
+   * all back in the pool; {@code counters} are the pool's.
    */
-  public InstanceMemories(Thread owner, Runnable afterRelease) {
-    this.owner = owner;
+  public InstanceMemories(Runnable afterRelease, LifecycleCounters counters) {
     this.afterRelease = afterRelease;
-  }
-
-  /** The thread the memories are confined to, or null if they are shared. */
-  public Thread owner() {
-    return owner;
+    this.counters = counters;
+    this.lastCaller = Thread.currentThread();
   }
 
   /** Adds the next memory, in index order; called while instantiating. */
   synchronized void add(PooledLinearMemory memory) {
-    var grown = java.util.Arrays.copyOf(memories, memories.length + 1);
+    var grown = Arrays.copyOf(memories, memories.length + 1);
     grown[memories.length] = memory;
     memories = grown;
   }
@@ -63,51 +81,159 @@ public final class InstanceMemories {
     return memories;
   }
 
-  /** Whether {@link #close()} was called or the memories were revoked. */
+  /** Whether {@link #close()} has been called. */
   public synchronized boolean isClosed() {
-    return released || revoked;
+    return closed;
   }
 
-  /** Whether another thread revoked the memories (they may be released already). */
-  public synchronized boolean isRevoked() {
-    return revoked;
+  /** Whether a call is running in the instance now. */
+  public synchronized boolean isRunning() {
+    return runner != null || others != null;
   }
 
   /**
-   * Releases the memories (the owner, or any thread if shared) or revokes them (another thread of a
-   * confined pool). Idempotent.
+   * Counts a call into the instance on this thread.
    *
-   * @return true if this call released them, false if it revoked them or nothing was left to do
+   * @throws IllegalStateException if the instance is closed
+   */
+  public void enter() {
+    Thread current = Thread.currentThread();
+    synchronized (this) {
+      if (closed) {
+        throw new IllegalStateException(
+            "this PooledInstance is closed: its memories are back in the pool; instantiate anew");
+      }
+      lastCaller = current;
+      if (runner == current) {
+        depth++;
+      } else if (runner == null && others == null) {
+        runner = current;
+        depth = 1;
+        counters.callStarted();
+      } else {
+        enterOther(current);
+      }
+    }
+  }
+
+  /**
+   * Ends a call counted by {@link #enter()} on this thread; the last one out of a closed instance
+   * releases it.
+   */
+  public void exit() {
+    Thread current = Thread.currentThread();
+    boolean release;
+    synchronized (this) {
+      if (runner == current) {
+        if (--depth == 0) {
+          runner = null;
+          if (runnerInterrupted) {
+            runnerInterrupted = false;
+            Thread.interrupted(); // the close's interrupt, and only if the close sent it
+          }
+          if (others == null) {
+            counters.callEnded();
+          }
+        }
+      } else {
+        exitOther(current);
+      }
+      release = claimRelease();
+    }
+    if (release) {
+      release();
+    }
+  }
+
+  /**
+   * Closes the instance: releases its memories now if no call runs in it, or cancels the running
+   * calls and leaves the release to the last of them. Idempotent: a repeated close waits for a
+   * release that another thread has begun, so that the slots are back when any close returns while
+   * no call runs.
+   *
+   * @return true if this call released the memories
    */
   public boolean close() {
-    if (owner == null || Thread.currentThread() == owner) {
-      return release();
+    Thread current = Thread.currentThread();
+    boolean release;
+    synchronized (this) {
+      if (closed) {
+        awaitRelease();
+        return false;
+      }
+      closed = true;
+      for (PooledLinearMemory memory : memories) {
+        memory.invalidate();
+      }
+      if (current != lastCaller) {
+        counters.countCloseFromAnotherThread();
+      }
+      boolean cancelled = false;
+      if (runner != null && runner != current) {
+        cancelled = true;
+        runnerInterrupted = interrupt(runner);
+      }
+      if (others != null) {
+        for (Runner other : others) {
+          if (other.thread != current) {
+            cancelled = true;
+            other.interrupted = interrupt(other.thread);
+          }
+        }
+      }
+      if (cancelled) {
+        counters.countCancel();
+      }
+      release = claimRelease();
     }
-    revoke();
+    if (release) {
+      release();
+    }
+    return release;
+  }
+
+  /** Whether this thread is the one to release: closed, nothing running, nobody released yet. */
+  private boolean claimRelease() {
+    if (closed && !releasing && runner == null && others == null) {
+      releasing = true;
+      return true;
+    }
     return false;
   }
 
-  /**
-   * Returns every memory to the pool on this thread; if one lease refuses to close (a shared lease
-   * that a native call holds), the others are still released and the first failure is thrown, and a
-   * later call retries what is left.
-   *
-   * @return true if this call released the memories, false if they already were
-   */
-  boolean release() {
-    if (!releaseMemories()) {
-      return false;
+  /** Waits, under the lock, for a release that another thread is performing. */
+  private void awaitRelease() {
+    boolean interrupted = false;
+    while (releasing && !released) {
+      try {
+        wait();
+      } catch (InterruptedException e) {
+        interrupted = true; // a release takes microseconds: finish waiting, keep the flag
+      }
     }
-    afterRelease.run();
-    return true;
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
-  private synchronized boolean releaseMemories() {
-    if (released) {
-      return false;
+  /**
+   * Returns every memory to the pool on this thread; if one lease fails to close, the others are
+   * still released and the first failure is thrown.
+   */
+  private void release() {
+    try {
+      releaseMemories();
+    } finally {
+      synchronized (this) {
+        released = true;
+        notifyAll();
+      }
     }
+  }
+
+  private void releaseMemories() {
     RuntimeException failure = null;
-    for (PooledLinearMemory memory : memories) {
+    for (PooledLinearMemory memory : memories()) {
       try {
         memory.release();
       } catch (RuntimeException e) {
@@ -118,26 +244,78 @@ public final class InstanceMemories {
         }
       }
     }
+    try {
+      afterRelease.run();
+    } catch (RuntimeException e) {
+      if (failure == null) {
+        failure = e;
+      } else {
+        failure.addSuppressed(e);
+      }
+    }
     if (failure != null) {
       throw failure;
     }
-    released = true;
-    if (interruptOwed) {
-      interruptOwed = false;
-      Thread.interrupted(); // only the owner releases a revoked instance: the flag we set is ours
+  }
+
+  /** Interrupts {@code thread} unless its flag is set already; returns whether it did. */
+  private static boolean interrupt(Thread thread) {
+    if (thread.isInterrupted()) {
+      return false; // somebody else's interrupt: not ours to send, nor to clear later
     }
+    thread.interrupt();
     return true;
   }
 
-  private synchronized void revoke() {
-    if (released || revoked) {
-      return;
+  private void enterOther(Thread current) {
+    if (others == null) {
+      others = new ArrayList<>(2);
     }
-    revoked = true;
-    for (PooledLinearMemory memory : memories) {
-      memory.revoke();
+    for (Runner other : others) {
+      if (other.thread == current) {
+        other.depth++;
+        return;
+      }
     }
-    owner.interrupt();
-    interruptOwed = true;
+    if (runner == null && others.isEmpty()) {
+      counters.callStarted();
+    }
+    others.add(new Runner(current));
+  }
+
+  private void exitOther(Thread current) {
+    if (others == null) {
+      throw new IllegalStateException(current + " exits a call it never entered");
+    }
+    for (int i = 0; i < others.size(); i++) {
+      Runner other = others.get(i);
+      if (other.thread == current) {
+        if (--other.depth == 0) {
+          others.remove(i);
+          if (other.interrupted) {
+            Thread.interrupted();
+          }
+          if (others.isEmpty()) {
+            others = null;
+            if (runner == null) {
+              counters.callEnded();
+            }
+          }
+        }
+        return;
+      }
+    }
+    throw new IllegalStateException(current + " exits a call it never entered");
+  }
+
+  /** A thread calling into the instance while {@code runner} does too. */
+  private static final class Runner {
+    final Thread thread;
+    int depth = 1;
+    boolean interrupted;
+
+    Runner(Thread thread) {
+      this.thread = thread;
+    }
   }
 }

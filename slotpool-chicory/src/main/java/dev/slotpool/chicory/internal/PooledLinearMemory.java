@@ -22,25 +22,21 @@ import java.util.function.Function;
 
 /**
  * A Chicory {@link Memory} whose bytes live in a {@link PooledMemory} slot: little-endian loads and
- * stores of every width straight on the slot's segment, bulk operations, passive segments, and
- * {@code memory.grow} in place up to the smaller of the module's maximum and the pool's {@code
+ * stores of every width straight on the slot's bytes, bulk operations, passive segments, and {@code
+ * memory.grow} in place up to the smaller of the module's maximum and the pool's {@code
  * maxMemoryBytes}. Out-of-bounds accesses trap exactly where Chicory's {@code ByteArrayMemory}
  * traps, with the same {@link WasmRuntimeException} and message (but for the address it names when
  * an access straddles a page: Chicory names the first bad byte, this memory the access), and a
  * refused {@code grow} returns -1 as it does.
  *
- * <p>Once {@link #release() released} (its {@code PooledInstance} closed), every access throws
- * {@link IllegalStateException}: a stale instance never sees the slot's next user. Once {@link
- * #revoke() revoked} (a thread-confined instance closed by another thread), the owner's next access
- * releases the whole instance ({@link InstanceMemories}) and throws {@link IllegalStateException}.
- * An access that fails because another thread (or the pool's close) closed a shared lease under it
- * leaves the accessing thread's interrupt flag as it was: HotSpot sets it when it ends an access of
- * a closed shared arena, and this memory clears it again (see the notes).
+ * <p>Once its instance is closed ({@link #invalidate()}), every access throws {@link
+ * IllegalStateException}: host code never reaches a closed instance's slot, and Wasm code still
+ * running in it (a call being cancelled) stops at its next access. The slot itself is returned
+ * ({@link #release()}) only once no call runs in the instance (see {@link InstanceMemories}).
  *
- * <p>Not thread-safe, like the non-shared memories it replaces: one thread runs the instance at a
- * time, and {@code release} happens after its last call; {@code revoke} alone may come from any
- * thread. Shared memories are not pooled. From a thread-confined pool, only the allocating thread
- * may touch or release the memory; others get a {@link WrongThreadException} that says so.
+ * <p>Not thread-safe, like the non-shared memories it replaces: one thread at a time runs the
+ * instance, any thread; {@code invalidate} alone may come from any thread at any time. Shared
+ * memories are not pooled.
  */
 /*
  * Implementation notes
@@ -58,61 +54,39 @@ import java.util.function.Function;
  *          bytes (so the memory really is zero) and goes LIVE: slow, but only reachable when
  *          Chicory is told not to initialise.
  *   LIVE   `seg` is the slot; everything is a plain segment or buffer access.
- *   CLOSED `seg` stays NULL for good; the lease has been closed, so even a segment or buffer that
- *          leaked out of this class throws on access.
+ *   CLOSED `seg` stays NULL for good; the lease has been returned.
  *
  * Why a buffer for loads and stores. A Chicory-compiled Wasm function is one JVM method with an
  * inlined memory access per load and store, and C2 stops inlining in a method once its node count
  * passes a fixed cutoff; past it, even i32.rotl becomes a call. A segment access through its
- * VarHandle inlines several times the nodes of a buffer access under the same arena, which checks
- * the same liveness and thread: in c-sha256's compression function C2 gave up inlining at 110 call
- * sites with the segment and at 43 with the buffer (ByteArrayMemory: none), and the work ran in
- * about 165 us instead of 205 (ByteArrayMemory 136; docs/BENCHMARKS.md).
+ * VarHandle inlines several times the nodes of a buffer access, which checks the same liveness: in
+ * c-sha256's compression function C2 gave up inlining at 110 call sites with the segment and at 43
+ * with the buffer (ByteArrayMemory: none), and the work ran in about 165 us instead of 205
+ * (ByteArrayMemory 136; docs/BENCHMARKS.md).
  *
- * Revocation (confined pools). revoke() runs on another thread: it sets the volatile `revoked` and
- * then stores NULL into `seg` (and no bytes into `buf`), so the owner's next access that reads the
- * new value fails its bounds check and lands in the slow path, which sees `revoked` and has the
- * instance released on the owner thread. The owner re-checks `revoked` after every publish()
- * (goLive, grow); both sides publish with volatile stores (SEG, BUF), so either the owner sees the
- * flag or the revoking thread's NULL lands after its write.
+ * Isolation. The lease is pool-scoped (PoolScopedLeases): its segment is a slice of the pool's
+ * reservation, valid until the pool terminates, so closing it costs no handshake and invalidates
+ * nothing by itself. What keeps a closed instance away from the slot's next user is the instance's
+ * call counting: the slot is reset only when no Wasm call of the instance runs (InstanceMemories),
+ * so however long a compiled loop keeps a stale copy of `buf` in a register, it only reaches its
+ * own, not yet released slot; and host code that touches the memory after close() reads the NULL
+ * that invalidate() published and throws. `seg` and `buf` are therefore READ plainly, on purpose: a
+ * volatile read on every load and store keeps the JIT from keeping the buffer (and its bounds
+ * checks) in registers across a compiled Wasm function, and made execution on pooled memory 1.6x to
+ * several times slower than on ByteArrayMemory (docs/BENCHMARKS.md). A cancelled call sees the NULL
+ * soon: invalidate() interrupts the running thread after its NULL store, and Chicory's interruption
+ * check is a volatile read, after which the next read of `buf` sees no bytes.
  *
- * `seg` and `buf` are READ plainly, on purpose: a volatile read on every load and store keeps the
- * JIT from keeping the buffer (and its bounds and scope checks) in registers across a compiled
- * Wasm function, and made execution on pooled memory 1.6x to several times slower than on
- * ByteArrayMemory (the work of c-sha256, see docs/BENCHMARKS.md). A plain read is safe because
- * revocation is a stop signal, not the isolation barrier: the slot is reset only after the owner
- * thread itself closes the lease (a confined arena cannot be closed elsewhere), so however long a
- * compiled loop keeps a stale copy of `seg` or `buf`, it only reaches its own, unreleased slot.
- * The loop does not keep it for long either: revoke() interrupts the owner after the NULL store,
- * and Chicory's interruption check is a volatile read of the thread's interrupt state, after which
- * the owner's next read of `buf` sees no bytes. In a shared pool the lease's shared arena is closed
- * on release, and the JVM's handshake makes every access through a stale copy fail, whatever the
- * thread cached.
- *
- * Invariant: seg != NULL implies state == LIVE and !revoked (up to the race above), and then seg
- * == slot, the lease's current segment, and buf is a buffer of it; seg == NULL implies buf ==
+ * Invariant: seg != NULL implies state == LIVE and !invalidated (up to the race above), and then
+ * seg == slot, the lease's current segment, and buf is a buffer of it; seg == NULL implies buf ==
  * NO_BYTES once both stores of a publish() have landed.
  *
- * Interrupts. Closing a shared arena makes HotSpot end any access of it running on another thread
- * with an asynchronous exception (the IllegalStateException "Already closed" we catch), and
- * installing that exception also sets the thread's interrupt flag, as Thread.stop did: a flag
- * nobody asked for, which would make Chicory throw ChicoryInterruptedException in the thread's next
- * instance. It happens mostly in bulk operations (fill, copy, readBytes), which spend their time
- * inside the scoped access, rarely in single loads and stores (only while interpreted). So every
- * bulk operation reads the flag before it starts (a field load, next to the work of a bulk copy)
- * and, if it fails on a closed scope, clears the flag unless it was set before. The single-access
- * slow path cannot know the flag's earlier state without a read on the hot path; it clears the
- * flag whenever a shared lease's scope died while `seg` still pointed at it, so an interrupt that
- * a caller sent in that same instant is cleared too (a caller that wants the thread to stop also
- * closed its instance, whose every later access throws). Confined arenas close without a
- * handshake: there the only interrupt is the revocation's, which InstanceMemories clears.
- *
- * Traps. A fast-path access that fails (IndexOutOfBoundsException from the segment's bounds check,
- * or IllegalStateException from a closed arena) calls `activate`, which promotes FRESH to LIVE,
- * throws for CLOSED, and otherwise throws the trap with ByteArrayMemory's message; the access is
- * then retried on the returned segment. Bounds are checked as ByteArrayMemory does, except that
- * `addr + size` is computed without int overflow, so the few requests on which Chicory fails with
- * a NullPointerException trap cleanly here.
+ * Traps. A fast-path access that fails (IndexOutOfBoundsException from the buffer's bounds check,
+ * or IllegalStateException from the pool's arena once the pool has terminated) calls `activate`,
+ * which promotes FRESH to LIVE, throws for CLOSED, and otherwise throws the trap with
+ * ByteArrayMemory's message; the access is then retried on the returned segment. Bounds are
+ * checked as ByteArrayMemory does, except that `addr + size` is computed without int overflow, so
+ * the few requests on which Chicory fails with a NullPointerException trap cleanly here.
  */
 public final class PooledLinearMemory implements Memory {
 
@@ -155,7 +129,7 @@ public final class PooledLinearMemory implements Memory {
 
   private MemorySegment seg = MemorySegment.NULL; // read plainly, written through SEG
   private ByteBuffer buf = NO_BYTES; // `seg` as a buffer; read plainly, written through BUF
-  private volatile boolean revoked;
+  private volatile boolean invalidated;
   private MemorySegment slot;
   private int pages;
   private volatile int state = FRESH;
@@ -187,27 +161,28 @@ public final class PooledLinearMemory implements Memory {
   }
 
   /**
-   * Returns the slot to the pool and makes every later access throw; idempotent. If the lease
-   * refuses to close (a thread-confined lease closed from another thread), nothing changes and the
-   * exception propagates, so that the owner can still close it.
+   * Returns the slot to the pool and makes every later access throw; idempotent. Called once no
+   * call runs in the instance (see {@link InstanceMemories}).
    */
-  public void release() {
+  void release() {
     if (state == CLOSED) {
       return;
     }
-    lease.close();
+    invalidated = true;
     state = CLOSED;
     publish(MemorySegment.NULL);
     slot = MemorySegment.NULL;
     dataSegments = null;
+    lease.close();
   }
 
   /**
-   * Makes the owner's next access fail and release the instance; called from another thread (see
-   * {@link InstanceMemories}). Touches neither the lease nor the slot.
+   * Makes every later access throw, from any thread; the slot stays leased until {@link
+   * #release()}. A running call that already holds the buffer sees the change at its next read of
+   * it (see the notes).
    */
-  void revoke() {
-    revoked = true;
+  void invalidate() {
+    invalidated = true;
     publish(MemorySegment.NULL);
   }
 
@@ -221,11 +196,7 @@ public final class PooledLinearMemory implements Memory {
 
   @Override
   public int grow(int size) {
-    Thread owner = instance.owner();
-    if (owner != null && Thread.currentThread() != owner) {
-      throw wrongThread(null); // before anything: unusable() would release on the wrong thread
-    }
-    if (state == CLOSED || revoked) {
+    if (state == CLOSED || invalidated) {
       throw unusable();
     }
     int prevPages = pages;
@@ -238,19 +209,11 @@ public final class PooledLinearMemory implements Memory {
       return -1;
     }
     if (numPages != prevPages) {
-      MemorySegment grown;
-      try {
-        grown = lease.grow(newBytes);
-      } catch (IllegalStateException e) {
-        if (lease.isClosed()) {
-          throw unusable(); // a shared lease closed by another thread or the pool
-        }
-        throw e;
-      }
+      MemorySegment grown = lease.grow(newBytes);
       slot = grown;
       if (state == LIVE) {
         publish(grown);
-        if (revoked) {
+        if (invalidated) {
           publish(MemorySegment.NULL);
         }
       }
@@ -330,13 +293,10 @@ public final class PooledLinearMemory implements Memory {
     MemorySegment s = ready();
     checkBounds(offset, size, data.length, WasmRuntimeException::new);
     checkBounds(addr, size, s.byteSize(), WasmRuntimeException::new);
-    boolean interrupted = Thread.currentThread().isInterrupted();
     try {
       MemorySegment.copy(data, offset, s, ValueLayout.JAVA_BYTE, addr, size);
-    } catch (WrongThreadException e) {
-      throw wrongThread(e);
     } catch (IllegalStateException e) {
-      throw closedDuring(s, e, interrupted);
+      throw closedDuring(s, e);
     }
   }
 
@@ -345,30 +305,24 @@ public final class PooledLinearMemory implements Memory {
     MemorySegment s = ready();
     checkBounds(addr, len, s.byteSize(), WasmRuntimeException::new);
     byte[] result = new byte[len];
-    boolean interrupted = Thread.currentThread().isInterrupted();
     try {
       MemorySegment.copy(s, ValueLayout.JAVA_BYTE, addr, result, 0, len);
-    } catch (WrongThreadException e) {
-      throw wrongThread(e);
     } catch (IllegalStateException e) {
-      throw closedDuring(s, e, interrupted);
+      throw closedDuring(s, e);
     }
     return result;
   }
 
   @Override
   public void zero() {
-    if (state == FRESH && !revoked) {
+    if (state == FRESH && !invalidated) {
       return; // already zero as far as Chicory can tell
     }
     MemorySegment s = ready();
-    boolean interrupted = Thread.currentThread().isInterrupted();
     try {
       s.fill((byte) 0);
-    } catch (WrongThreadException e) {
-      throw wrongThread(e);
     } catch (IllegalStateException e) {
-      throw closedDuring(s, e, interrupted);
+      throw closedDuring(s, e);
     }
   }
 
@@ -377,13 +331,10 @@ public final class PooledLinearMemory implements Memory {
     MemorySegment s = ready();
     int size = toIndex - fromIndex;
     checkBounds(fromIndex, size, s.byteSize(), WasmRuntimeException::new);
-    boolean interrupted = Thread.currentThread().isInterrupted();
     try {
       s.asSlice(fromIndex, size).fill(value);
-    } catch (WrongThreadException e) {
-      throw wrongThread(e);
     } catch (IllegalStateException e) {
-      throw closedDuring(s, e, interrupted);
+      throw closedDuring(s, e);
     }
   }
 
@@ -393,13 +344,10 @@ public final class PooledLinearMemory implements Memory {
     long limit = s.byteSize();
     checkBounds(dest, size, limit, WasmRuntimeException::new);
     checkBounds(src, size, limit, WasmRuntimeException::new);
-    boolean interrupted = Thread.currentThread().isInterrupted();
     try {
       MemorySegment.copy(s, src, s, dest, size); // as if through a temporary: overlap is safe
-    } catch (WrongThreadException e) {
-      throw wrongThread(e);
     } catch (IllegalStateException e) {
-      throw closedDuring(s, e, interrupted);
+      throw closedDuring(s, e);
     }
   }
 
@@ -410,7 +358,7 @@ public final class PooledLinearMemory implements Memory {
   public byte read(int addr) {
     try {
       return buf.get(addr);
-    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
       return activate(addr, 1).get(ValueLayout.JAVA_BYTE, addr);
     }
   }
@@ -419,7 +367,7 @@ public final class PooledLinearMemory implements Memory {
   public void writeByte(int addr, byte data) {
     try {
       buf.put(addr, data);
-    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
       activate(addr, 1).set(ValueLayout.JAVA_BYTE, addr, data);
     }
   }
@@ -428,7 +376,7 @@ public final class PooledLinearMemory implements Memory {
   public short readShort(int addr) {
     try {
       return buf.getShort(addr);
-    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
       return activate(addr, 2).get(SHORT, addr);
     }
   }
@@ -442,7 +390,7 @@ public final class PooledLinearMemory implements Memory {
   public void writeShort(int addr, short data) {
     try {
       buf.putShort(addr, data);
-    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
       activate(addr, 2).set(SHORT, addr, data);
     }
   }
@@ -451,7 +399,7 @@ public final class PooledLinearMemory implements Memory {
   public int readInt(int addr) {
     try {
       return buf.getInt(addr);
-    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
       return activate(addr, 4).get(INT, addr);
     }
   }
@@ -460,7 +408,7 @@ public final class PooledLinearMemory implements Memory {
   public void writeI32(int addr, int data) {
     try {
       buf.putInt(addr, data);
-    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
       activate(addr, 4).set(INT, addr, data);
     }
   }
@@ -469,7 +417,7 @@ public final class PooledLinearMemory implements Memory {
   public long readLong(int addr) {
     try {
       return buf.getLong(addr);
-    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
       return activate(addr, 8).get(LONG, addr);
     }
   }
@@ -478,7 +426,7 @@ public final class PooledLinearMemory implements Memory {
   public void writeLong(int addr, long data) {
     try {
       buf.putLong(addr, data);
-    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
       activate(addr, 8).set(LONG, addr, data);
     }
   }
@@ -487,7 +435,7 @@ public final class PooledLinearMemory implements Memory {
   public float readFloat(int addr) {
     try {
       return buf.getFloat(addr);
-    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
       return activate(addr, 4).get(FLOAT, addr);
     }
   }
@@ -501,7 +449,7 @@ public final class PooledLinearMemory implements Memory {
   public void writeF32(int addr, float data) {
     try {
       buf.putFloat(addr, data);
-    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
       activate(addr, 4).set(FLOAT, addr, data);
     }
   }
@@ -510,7 +458,7 @@ public final class PooledLinearMemory implements Memory {
   public double readDouble(int addr) {
     try {
       return buf.getDouble(addr);
-    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
       return activate(addr, 8).get(DOUBLE, addr);
     }
   }
@@ -524,7 +472,7 @@ public final class PooledLinearMemory implements Memory {
   public void writeF64(int addr, double data) {
     try {
       buf.putDouble(addr, data);
-    } catch (IndexOutOfBoundsException | IllegalStateException | WrongThreadException e) {
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
       activate(addr, 8).set(DOUBLE, addr, data);
     }
   }
@@ -565,10 +513,7 @@ public final class PooledLinearMemory implements Memory {
   // ---------------------------------------------------------------------------------------------
   // Slow paths
 
-  /**
-   * The segment to use for a bulk operation: promotes FRESH to LIVE; throws if CLOSED, revoked
-   * (releasing the instance on its owner thread first) or on the wrong thread.
-   */
+  /** The segment to use for a bulk operation: promotes FRESH to LIVE; throws if closed. */
   private MemorySegment ready() {
     MemorySegment s = seg;
     if (s != MemorySegment.NULL) {
@@ -578,11 +523,7 @@ public final class PooledLinearMemory implements Memory {
   }
 
   private MemorySegment slowReady() {
-    Thread owner = instance.owner();
-    if (owner != null && Thread.currentThread() != owner) {
-      throw wrongThread(null);
-    }
-    if (state == CLOSED || revoked) {
+    if (state == CLOSED || invalidated) {
       throw unusable();
     }
     wipeImage();
@@ -590,35 +531,15 @@ public final class PooledLinearMemory implements Memory {
   }
 
   /**
-   * Called when a single access through {@code seg} failed: returns the segment to retry on, or
-   * throws the trap (or the closed-lease exception) that the access deserves.
+   * Called when a single access through {@code buf} failed: returns the segment to retry on, or
+   * throws the trap (or the closed-instance exception) that the access deserves.
    */
   private MemorySegment activate(int addr, int size) {
     MemorySegment s = seg;
     if (s == MemorySegment.NULL) {
-      if (state == CLOSED && instance.owner() == null) {
-        // A shared lease released by another thread or the pool's close, which set `seg` to NULL
-        // after closing the arena, possibly under the access that brought us here: see
-        // "Interrupts" in the notes.
-        Thread.interrupted();
-      }
       s = slowReady();
-    } else {
-      Thread owner = instance.owner();
-      if (owner != null && Thread.currentThread() != owner) {
-        throw wrongThread(null);
-      }
-      if (revoked) {
-        throw unusable(); // `buf` was seen cleared before `seg`: stop here all the same
-      }
-      if (!s.scope().isAlive()) {
-        if (owner == null) {
-          // A shared lease closed while `seg` still pointed at it, by another thread or the
-          // pool's close, possibly under this very access: see "Interrupts" in the notes.
-          Thread.interrupted();
-        }
-        throw unusable();
-      }
+    } else if (invalidated || !s.scope().isAlive()) {
+      throw unusable(); // `buf` was seen cleared before `seg`, or the pool has terminated
     }
     checkBounds(addr, size, s.byteSize(), WasmRuntimeException::new);
     return s;
@@ -627,7 +548,7 @@ public final class PooledLinearMemory implements Memory {
   private MemorySegment goLive() {
     state = LIVE;
     publish(slot);
-    if (revoked) {
+    if (invalidated) {
       publish(MemorySegment.NULL);
     }
     return slot;
@@ -640,10 +561,9 @@ public final class PooledLinearMemory implements Memory {
   }
 
   /**
-   * {@code s} as a little-endian buffer: the same bytes under the same arena, so an access through
-   * it is checked for liveness and thread as one through {@code s} is. A memory never exceeds
-   * {@code RUNTIME_MAX_PAGES} (32,767 pages, just under 2 GiB), so every segment here fits a
-   * buffer's {@code int} capacity.
+   * {@code s} as a little-endian buffer: the same bytes under the same arena. A memory never
+   * exceeds {@code RUNTIME_MAX_PAGES} (32,767 pages, just under 2 GiB), so every segment here fits
+   * a buffer's {@code int} capacity.
    */
   private static ByteBuffer bufferOf(MemorySegment s) {
     return s.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
@@ -652,60 +572,30 @@ public final class PooledLinearMemory implements Memory {
   private void wipeImage() {
     if (imageMapped) {
       MemorySegment s = slot;
-      boolean interrupted = Thread.currentThread().isInterrupted();
       try {
         s.asSlice(0, plan.imageExtent()).fill((byte) 0);
       } catch (IllegalStateException e) {
-        throw closedDuring(s, e, interrupted); // the pool closed a shared lease under the wipe
+        throw closedDuring(s, e);
       }
     }
   }
 
-  /**
-   * The exception for an access after close or revocation; a revoked instance is released here, on
-   * its owner thread, before the exception is thrown.
-   */
+  /** The exception for an access after close. */
   private IllegalStateException unusable() {
-    if (revoked) {
-      instance.release();
+    if (instance.isRunning()) {
       return new IllegalStateException(
           "memory of "
               + plan.key()
-              + " is closed: its PooledInstance was closed by another thread (cancelled),"
-              + " slot returned");
+              + " is closed: its PooledInstance was closed while this call ran (cancelled); the"
+              + " slot returns to the pool when the call has left the instance");
     }
     return new IllegalStateException(
         "memory of " + plan.key() + " is closed: its PooledInstance was closed, slot returned");
   }
 
-  /**
-   * The exception for a bulk access through {@code s} that failed with {@code e}. If the lease was
-   * closed under the access (by another thread of a shared pool, or by the pool's close), HotSpot
-   * ended the access with an asynchronous exception and, in installing it, set this thread's
-   * interrupt flag: cleared here unless it was already set when the access began.
-   */
-  private RuntimeException closedDuring(
-      MemorySegment s, IllegalStateException e, boolean interrupted) {
-    if (s.scope().isAlive()) {
-      return e;
-    }
-    if (!interrupted) {
-      Thread.interrupted();
-    }
-    return unusable();
-  }
-
-  private WrongThreadException wrongThread(Throwable cause) {
-    return new WrongThreadException(
-        "memory of "
-            + plan.key()
-            + " is confined to thread "
-            + instance.owner()
-            + ", which instantiated it, not "
-            + Thread.currentThread()
-            + ": build the pool with threadConfined(false) to use an instance from several"
-            + " threads",
-        cause);
+  /** The exception for a bulk access through {@code s} that failed with {@code e}. */
+  private RuntimeException closedDuring(MemorySegment s, IllegalStateException e) {
+    return s.scope().isAlive() ? e : unusable(); // the pool has terminated
   }
 
   private static void checkBounds(

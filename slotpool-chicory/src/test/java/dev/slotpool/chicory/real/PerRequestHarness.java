@@ -60,8 +60,7 @@ public final class PerRequestHarness {
     requests.put("wat2wasm --version", RealModules::version);
     requests.put("wat2wasm small.wat", RealModules::compileSmallWat);
     try (var defaults = WasmInstancePool.builder().build();
-        var tuned =
-            WasmInstancePool.builder().threadConfined(true).keepResidentBytes(32L << 20).build()) {
+        var tuned = WasmInstancePool.builder().keepResidentBytes(32L << 20).build()) {
       Map<String, RealModules.Instantiator> modes = new LinkedHashMap<>();
       modes.put("plain Chicory", PLAIN);
       modes.put("default pool", pooled(defaults));

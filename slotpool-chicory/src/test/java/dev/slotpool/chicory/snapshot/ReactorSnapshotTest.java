@@ -116,16 +116,14 @@ class ReactorSnapshotTest {
     }
   }
 
-  @ParameterizedTest(name = "keepResident={0} confined={1} pagemap={2}")
-  @CsvSource({"0,true,true", "0,false,false", "1048576,true,true", "1048576,false,false"})
-  void requests_fromOneSnapshot_neverSeeEachOthersWrites(
-      long keepResident, boolean confined, boolean pagemap) {
+  @ParameterizedTest(name = "keepResident={0} pagemap={1}")
+  @CsvSource({"0,true", "0,false", "1048576,true", "1048576,false"})
+  void requests_fromOneSnapshot_neverSeeEachOthersWrites(long keepResident, boolean pagemap) {
     try (var pool =
             WasmInstancePool.builder()
                 .slots(1)
                 .maxMemoryBytes(1 << 20)
                 .keepResidentBytes(keepResident)
-                .threadConfined(confined)
                 .usePagemapScan(pagemap)
                 .build();
         var snapshot = pool.snapshot(parse(ReactorModules.reactor(false)), INIT)) {
