@@ -122,6 +122,16 @@ final class BenchCommand implements Callable<Integer> {
         last = r.program();
       }
     }
+    for (ProductBench.Row r : rows) {
+      if (r.threads() == 1 && r.plainRequests() < FEW) {
+        out.println(
+            r.program()
+                + ": plain Chicory finished only "
+                + r.plainRequests()
+                + " requests in the timed part: too few for steady state, so take its ratio as"
+                + " rough (docs/BENCHMARKS.md has JMH figures).");
+      }
+    }
     out.println();
     out.println(
         "A pooled request reuses its module's warm slot: the memory image is already in place and");
@@ -132,6 +142,9 @@ final class BenchCommand implements Callable<Integer> {
             + " wasm FILE.wasm");
     out.flush();
   }
+
+  /** Fewer timed plain requests than this: the plain side cannot have reached steady state. */
+  private static final long FEW = 500;
 
   private static double ratio(ProductBench.Row r) {
     return r.speedup() >= 1 ? r.speedup() : 1 / r.speedup();

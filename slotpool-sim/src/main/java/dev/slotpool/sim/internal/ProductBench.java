@@ -44,8 +44,17 @@ public final class ProductBench {
 
   private static final String NAMES = "Alan\nBarbara\nEdsger\nFrances\n";
 
-  /** One row of the table: a program, a thread count, and each side's requests per second. */
-  public record Row(String program, String request, int threads, double plain, double pooled) {
+  /**
+   * One row of the table: a program, a thread count, each side's requests per second, and how many
+   * requests plain Chicory finished in the timed slices.
+   */
+  public record Row(
+      String program,
+      String request,
+      int threads,
+      double plain,
+      double pooled,
+      long plainRequests) {
     /** How many times more requests per second the pool served. */
     public double speedup() {
       return pooled / plain;
@@ -107,8 +116,10 @@ public final class ProductBench {
               () -> quickJs.pooledRequests(pool)));
       for (Program program : programs) {
         double[] rates = compare(program, progress, label);
-        rows.add(new Row(program.name(), program.request(), 1, rates[0], rates[1]));
-        rows.add(new Row(program.name(), program.request(), 2, rates[2], rates[3]));
+        rows.add(
+            new Row(program.name(), program.request(), 1, rates[0], rates[1], (long) rates[4]));
+        rows.add(
+            new Row(program.name(), program.request(), 2, rates[2], rates[3], (long) rates[5]));
       }
     }
     return rows;
@@ -147,11 +158,12 @@ public final class ProductBench {
   }
 
   /**
-   * Requests per second of both sides of a program, from one thread and then from two: {plain 1,
-   * pooled 1, plain 2, pooled 2}.
+   * Requests per second of both sides of a program, from one thread and then from two, and the
+   * plain requests timed: {plain 1, pooled 1, plain 2, pooled 2, plain requests 1, plain requests
+   * 2}.
    */
   private double[] compare(Program program, AtomicLong progress, Consumer<String> label) {
-    double[] rates = new double[4];
+    double[] rates = new double[6];
     for (int threads = 1; threads <= 2; threads++) {
       label.accept(program.name() + ", " + threads + (threads == 1 ? " thread" : " threads"));
       List<Runnable> plain = new ArrayList<>();
@@ -175,6 +187,7 @@ public final class ProductBench {
       }
       rates[2 * (threads - 1)] = plainCount[0] * 1e9 / plainCount[1];
       rates[2 * (threads - 1) + 1] = pooledCount[0] * 1e9 / pooledCount[1];
+      rates[3 + threads] = plainCount[0];
     }
     return rates;
   }
