@@ -29,11 +29,15 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Slotpool.Version.class,
     description = {
-      "Wasmtime's pooling allocator on the JVM: simulate a workload against the real"
-          + " allocators, tune a pool's max-warm and keep-resident, and benchmark the allocators.",
+      "Wasmtime's pooling allocator on the JVM: see what the pool does for real modules,"
+          + " simulate a workload against the real allocators, and tune a pool's settings.",
       ""
     },
-    footer = {"", "Start with: slotpool simulate     (a built-in scenario; --help for options)"},
+    footer = {
+      "",
+      "Start with: slotpool bench        (the pool on real modules, under a minute)",
+      "            slotpool simulate     (size a pool in a built-in scenario; --help for options)"
+    },
     subcommands = {
       SimulateCommand.class,
       TuneCommand.class,
