@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Start with: slotpool bench        (the pool on real modules, under a minute)",
-      "            slotpool simulate     (size a pool in a built-in scenario; --help for options)"
+      "            slotpool simulate     (size a pool; each command has --help)"
     },
     subcommands = {
       SimulateCommand.class,
