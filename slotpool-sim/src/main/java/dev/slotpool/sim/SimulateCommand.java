@@ -281,7 +281,15 @@ final class SimulateCommand implements Callable<Integer> {
       case table -> {
         stdout.println(
             RunSummary.summary(config, memories.get(0), configs.size() > 1, memories.size() > 1));
-        stdout.println(RunSummary.measured(config, results.get(0)));
+        // The load as measured on the pool size the offered load is a share of.
+        SimResult loaded = results.get(0);
+        for (SimResult r : results) {
+          if (r.slots() == workload.slotCounts.get(0)) {
+            loaded = r;
+            break;
+          }
+        }
+        stdout.println(RunSummary.measured(config, loaded));
         stdout.println();
         sweepReport.table(stdout);
         stdout.println();
