@@ -4,8 +4,10 @@ import dev.slotpool.memory.PoolStats;
 import dev.slotpool.sim.internal.BadInputException;
 import dev.slotpool.sim.internal.CostModel;
 import dev.slotpool.sim.internal.CostsFile;
-import dev.slotpool.sim.internal.Guards;
+import dev.slotpool.sim.internal.GuestRun;
 import dev.slotpool.sim.internal.HugeMethods;
+import dev.slotpool.sim.internal.InputFiles;
+import dev.slotpool.sim.internal.OutputFiles;
 import dev.slotpool.sim.internal.OutputMismatchException;
 import dev.slotpool.sim.internal.PageFaultBench;
 import dev.slotpool.sim.internal.Provenance;
@@ -16,7 +18,6 @@ import dev.slotpool.sim.internal.WasmRequestBench;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -135,17 +136,31 @@ final class BenchWasmCommand implements Callable<Integer> {
               + " per request.")
   Path costsOut;
 
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "60",
+      description =
+          "Stop a request that has not returned after this long (the first one; the measured"
+              + " ones are stopped once every case has had its time and this long more)."
+              + " Default: ${DEFAULT-VALUE}.")
+  double timeout;
+
   @Mixin BenchOptions bench;
 
   @Override
   public Integer call() throws IOException {
-    byte[] wasm = read(file, "FILE.wasm");
+    Duration limit = GuestRun.limit("--timeout", timeout);
+    byte[] wasm = InputFiles.readAll("FILE.wasm", file, InputFiles.MAX_MODULE_BYTES);
     if (!wasi && (!wasiArgs.isEmpty() || stdin != null || !env.isEmpty())) {
       throw new BadInputException("--arg, --stdin and --env need --wasi");
     }
-    byte[] input = stdin == null ? new byte[0] : read(stdin, "--stdin");
+    byte[] input =
+        stdin == null
+            ? new byte[0]
+            : InputFiles.readAll("--stdin", stdin, InputFiles.MAX_STDIN_BYTES);
     if (costsOut != null) {
-      Guards.checkOutputFile("--costs-out", costsOut);
+      OutputFiles.checkFile("--costs-out", costsOut);
     }
     Duration[] times = bench.durations(BenchOptions.WASM_WARMUP);
     List<String> argv = new ArrayList<>();
@@ -166,8 +181,16 @@ final class BenchWasmCommand implements Callable<Integer> {
     List<HugeMethods.HugeFunction> huge = WasmBenches.hugeFunctions(runtime, request);
     PrintWriter err = spec.commandLine().getErr();
     try {
-      String once = wasmBench.tryOnce();
-      List<String[]> rows = wasmBench.measureAll(times[0], times[1]);
+      String entry = file + ": " + (export == null ? "_start" : export);
+      String once = GuestRun.call(entry, limit, "--timeout", wasmBench::tryOnce);
+      // Four cases, each measured for its warmup and time, and one request may overrun each.
+      Duration all = times[0].plus(times[1]).plus(limit).multipliedBy(4).plusSeconds(30);
+      List<String[]> rows =
+          GuestRun.call(
+              entry + " (measured)",
+              all,
+              "--timeout",
+              () -> wasmBench.measureAll(times[0], times[1]));
       String heading =
           file + " (" + runtime.label() + ", " + engine.label() + "): " + once + "; output checked";
       bench.print(spec.commandLine().getOut(), heading, rows, WasmRequestBench.PLAIN);
@@ -189,16 +212,6 @@ final class BenchWasmCommand implements Callable<Integer> {
       return 1;
     }
     return 0;
-  }
-
-  private static byte[] read(Path path, String what) {
-    try {
-      return Files.readAllBytes(path);
-    } catch (NoSuchFileException e) {
-      throw new BadInputException(what + ": " + path + ": no such file");
-    } catch (IOException e) {
-      throw new BadInputException(what + ": " + path + ": cannot read (" + e.getMessage() + ")");
-    }
   }
 
   private void writeCosts(List<String[]> rows, double pageFault, WasmRequestBench wasmBench)

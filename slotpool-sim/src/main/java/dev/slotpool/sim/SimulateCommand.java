@@ -4,6 +4,7 @@ import dev.slotpool.sim.internal.BadInputException;
 import dev.slotpool.sim.internal.Charts;
 import dev.slotpool.sim.internal.Guards;
 import dev.slotpool.sim.internal.MemoryModel;
+import dev.slotpool.sim.internal.OutputFiles;
 import dev.slotpool.sim.internal.Policy;
 import dev.slotpool.sim.internal.Progress;
 import dev.slotpool.sim.internal.Provenance;
@@ -175,7 +176,8 @@ final class SimulateCommand implements Callable<Integer> {
         config.keys(),
         config.trace() == null ? 0 : config.trace().events());
     if (out != null) {
-      Guards.checkOutputDirectory("--out", out);
+      OutputFiles.checkDirectory(
+          "--out", out, "simulate.csv", "simulate." + chart.name().toLowerCase(Locale.ROOT));
     }
     long total = 0;
     for (Policy.Kind kind : kinds) {

@@ -12,10 +12,15 @@ import dev.slotpool.chicory.SnapshotWriter;
 import dev.slotpool.chicory.WasmInstancePool;
 import dev.slotpool.chicory.WasmSnapshot;
 import dev.slotpool.sim.internal.BadInputException;
+import dev.slotpool.sim.internal.GuestRun;
+import dev.slotpool.sim.internal.InputFiles;
+import dev.slotpool.sim.internal.OutputFiles;
+import dev.slotpool.sim.internal.SnapshotGuards;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -72,33 +77,53 @@ final class SnapshotCommand implements Callable<Integer> {
       description = "Where to write the initialised module.")
   Path output;
 
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "60",
+      description =
+          "Stop the start function and the init if they have not returned after this long."
+              + " Default: ${DEFAULT-VALUE}.")
+  double timeout;
+
   @Override
-  public Integer call() throws IOException {
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(input);
-    } catch (IOException e) {
-      throw new BadInputException("cannot read " + input + ": " + e.getMessage());
-    }
+  public Integer call() {
+    Duration limit = GuestRun.limit("--timeout", timeout);
+    byte[] bytes = InputFiles.readAll("IN.wasm", input, InputFiles.MAX_MODULE_BYTES);
+    OutputFiles.checkFile("--output", output);
     WasmModule module;
     try {
       module = Parser.parse(bytes);
-    } catch (ChicoryException e) {
+    } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
       throw new BadInputException(input + " is not a valid module: " + e.getMessage());
     }
-    checkInit(module);
+    SnapshotGuards.checkInit(module, input.toString(), init);
+    WasmInstancePool.Builder sized = SnapshotGuards.pool(module, input.toString());
     ImportValues imports = trappingImports(module);
-    byte[] written;
-    try (var pool = WasmInstancePool.builder().slots(1).build();
-        WasmSnapshot snapshot =
-            pool.snapshot(module, b -> b.withImportValues(imports), i -> i.export(init).apply())) {
-      written = SnapshotWriter.toBytes(snapshot, bytes, init);
-    } catch (UnsupportedOperationException e) {
-      throw new BadInputException(e.getMessage());
-    } catch (ChicoryException e) {
-      throw new BadInputException("the init of " + input + " failed: " + e.getMessage());
+    byte[] written =
+        GuestRun.call(
+            "--init " + init,
+            limit,
+            "--timeout",
+            () -> {
+              try (var pool = sized.build();
+                  WasmSnapshot snapshot =
+                      pool.snapshot(
+                          module, b -> b.withImportValues(imports), i -> i.export(init).apply())) {
+                return SnapshotWriter.toBytes(snapshot, bytes, init);
+              } catch (UnsupportedOperationException | IllegalArgumentException e) {
+                throw new BadInputException(oneLine(e.getMessage()));
+              } catch (ChicoryException e) {
+                throw new BadInputException(
+                    "the init of " + input + " failed: " + oneLine(e.getMessage()));
+              }
+            });
+    try {
+      Files.write(output, written);
+    } catch (IOException e) {
+      throw new BadInputException(
+          "--output: cannot write " + output + " (" + e.getMessage() + ") (expected: room for it)");
     }
-    Files.write(output, written);
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
         "%s: ran %s, wrote %s (%,d bytes; input %,d bytes)%n",
@@ -107,19 +132,8 @@ final class SnapshotCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void checkInit(WasmModule module) {
-    var exports = module.exportSection();
-    for (int i = 0; i < exports.exportCount(); i++) {
-      var e = exports.getExport(i);
-      if (e.name().equals(init)) {
-        if (e.exportType() != ExternalType.FUNCTION) {
-          throw new BadInputException(
-              "--init: " + init + " is a " + e.exportType() + " export (expected: a function)");
-        }
-        return;
-      }
-    }
-    throw new BadInputException("--init: " + input + " exports no function named " + init);
+  private static String oneLine(String message) {
+    return String.valueOf(message).replaceAll("\\s*\\R\\s*", " ");
   }
 
   /** A host function for every imported function, trapping with its name if the init calls it. */

@@ -57,6 +57,9 @@ public final class ChicoryWasmBench implements WasmRequestBench {
 
   private static final String WASI = "wasi_snapshot_preview1";
 
+  /** The pools' slot size: the builder's default maxMemoryBytes. */
+  private static final long DEFAULT_SLOT_BYTES = 64L << 20;
+
   /** The logger WASI would pick itself; stateless, so every request shares it. */
   private static final SystemLogger LOGGER = new SystemLogger();
 
@@ -121,6 +124,7 @@ public final class ChicoryWasmBench implements WasmRequestBench {
                 + " host functions)");
       }
     }
+    checkMemories(name, module);
     long[] raw = new long[0];
     String export = request.export();
     if (export != null) {
@@ -150,6 +154,36 @@ public final class ChicoryWasmBench implements WasmRequestBench {
           name + ": --wasi: the module exports no _start (expected: a WASI command, or --invoke)");
     }
     return new ChicoryWasmBench(request, module, parse(name, request.wasm()), compiler, raw);
+  }
+
+  /** Refuses a module the pools compared cannot hold: the default slot size, one slot to evict. */
+  private static void checkMemories(String name, WasmModule module) {
+    var memories = module.memorySection();
+    int count = memories.isPresent() ? memories.get().memoryCount() : 0;
+    if (count > 1) {
+      throw new BadInputException(
+          name
+              + ": defines "
+              + count
+              + " memories (expected: at most one; each memory takes a slot, and"
+              + " wasm/pool-evict's pool has one)");
+    }
+    if (count == 1) {
+      long pages = memories.get().getMemory(0).limits().initialPages();
+      if (pages * 65_536 > DEFAULT_SLOT_BYTES) {
+        throw new BadInputException(
+            name
+                + ": its memory starts at "
+                + pages
+                + " pages ("
+                + Sizes.format(pages * 65_536.0)
+                + ") (expected: at most "
+                + DEFAULT_SLOT_BYTES / 65_536
+                + " pages, "
+                + Sizes.format(DEFAULT_SLOT_BYTES)
+                + ", the slot size of the default pool the cases use)");
+      }
+    }
   }
 
   private static WasmModule parse(String name, byte[] wasm) {
@@ -262,7 +296,17 @@ public final class ChicoryWasmBench implements WasmRequestBench {
 
   @Override
   public String tryOnce() {
-    expected = request(null, module, machine);
+    try {
+      expected = request(null, module, machine);
+    } catch (ChicoryException e) {
+      throw new BadInputException(
+          request.name()
+              + ": "
+              + (request.export() == null ? "_start" : request.export())
+              + " failed: "
+              + String.valueOf(e.getMessage()).replaceAll("\\s*\\R\\s*", " ")
+              + " (expected: a request that returns, or exits through WASI)");
+    }
     if (request.export() != null) {
       StringBuilder text = new StringBuilder(request.export()).append('(');
       for (int i = 0; i < args.length; i++) {

@@ -37,6 +37,13 @@ import java.util.Map;
  */
 public final class CostsFile {
   private static final int MAX_LINE = 4096;
+
+  /** The largest cost, as the cost options allow. */
+  private static final double MAX_MICROS = 1e12;
+
+  /** The largest working set: a 32-bit memory's 65,536 pages. */
+  private static final double MAX_BYTES_PER_SLOT = 65_536.0 * 65_536;
+
   private static final String[] NAMES = {
     "hit_us", "cold_us", "evict_us", "page_fault_us", "page_size", "bytes_per_slot"
   };
@@ -58,6 +65,7 @@ public final class CostsFile {
    */
   public static Measured read(Path file) {
     Map<String, Double> values = new LinkedHashMap<>();
+    InputFiles.checkRegular("--costs", file, InputFiles.MAX_COSTS_BYTES);
     try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       int lineNumber = 0;
       boolean header = false;
@@ -102,9 +110,10 @@ public final class CostsFile {
         } catch (NumberFormatException e) {
           value = Double.NaN;
         }
-        if (!(value >= 0) || value > 1e15) {
+        String range = range(name, value);
+        if (range != null) {
           throw new BadInputException(
-              where + name + " '" + fields[1].strip() + "' (expected: a number >= 0)");
+              where + name + " '" + fields[1].strip() + "' (expected: " + range + ")");
         }
         values.put(name, value);
       }
@@ -129,6 +138,21 @@ public final class CostsFile {
             true);
     Double bytes = values.get("bytes_per_slot");
     return new Measured(costs, bytes == null ? -1 : Math.round(bytes));
+  }
+
+  /** What {@code name}'s value must be if {@code value} is out of its range, else null. */
+  private static String range(String name, double value) {
+    return switch (name) {
+      case "page_size" ->
+          value >= 1 && value <= 1 << 30 && value == Math.rint(value)
+              ? null
+              : "a whole number of bytes, 1 <= BYTES <= 1 GiB";
+      case "bytes_per_slot" ->
+          value >= 0 && value <= MAX_BYTES_PER_SLOT && value == Math.rint(value)
+              ? null
+              : "a whole number of bytes, 0 <= BYTES <= 4 GiB, a 32-bit memory";
+      default -> value >= 0 && value <= MAX_MICROS ? null : "microseconds, 0 <= US <= 1e12";
+    };
   }
 
   /**

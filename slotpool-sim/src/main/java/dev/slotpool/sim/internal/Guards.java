@@ -1,17 +1,14 @@
 package dev.slotpool.sim.internal;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * Checks made before a run, so that a run that cannot finish, does not fit or cannot be written
- * fails at once with one line: the time it would take, the heap it needs, the bytes it would sum,
- * the output it would write; and the warning after a run whose pool failed too many allocations.
- * Stateless.
+ * fails at once with one line: the time it would take, the heap it needs, the bytes it would sum
+ * ({@link OutputFiles} checks the files it would write); and the warning after a run whose pool
+ * failed too many allocations. Stateless.
  */
 public final class Guards {
   /** The longest estimated run done without {@code --force}. */
@@ -88,47 +85,6 @@ public final class Guards {
               + Sizes.format(available)
               + " is available (expected: fewer slots or hosts, or a larger heap such as"
               + " SLOTPOOL_JAVA_OPTS=-Xmx8g)");
-    }
-  }
-
-  /**
-   * Creates {@code dir} if needed and checks that files can be written in it, before the run.
-   *
-   * @param option the option that named it, for the message
-   */
-  public static void checkOutputDirectory(String option, Path dir) {
-    try {
-      Files.createDirectories(dir);
-      Path probe = Files.createTempFile(dir, ".slotpool-", ".probe");
-      Files.delete(probe);
-    } catch (IOException | SecurityException e) {
-      throw new BadInputException(
-          option
-              + ": cannot write in "
-              + dir
-              + " ("
-              + e.getMessage()
-              + ") (expected: a writable directory)");
-    }
-  }
-
-  /** Checks before the run that {@code file} can be written (its directory exists, writable). */
-  public static void checkOutputFile(String option, Path file) {
-    Path absolute = file.toAbsolutePath();
-    Path parent = absolute.getParent();
-    if (Files.isDirectory(absolute)) {
-      throw new BadInputException(option + ": " + file + " is a directory (expected: a file)");
-    }
-    if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
-      throw new BadInputException(
-          option
-              + ": cannot write "
-              + file
-              + " (expected: a file in an existing, writable directory)");
-    }
-    if (Files.exists(absolute) && !Files.isWritable(absolute)) {
-      throw new BadInputException(
-          option + ": " + file + " is not writable (expected: a writable file)");
     }
   }
 

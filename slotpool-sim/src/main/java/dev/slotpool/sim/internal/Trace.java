@@ -102,7 +102,10 @@ public final class Trace {
   public static Trace read(String file, Columns columns, InputStream stdin) {
     boolean isStdin = file.equals("-");
     String name = isStdin ? "<stdin>" : file;
-    try (InputStream raw = isStdin ? stdin : Files.newInputStream(Path.of(file));
+    if (!isStdin && Files.notExists(Path.of(file))) {
+      throw new BadInputException(file + ": no such trace file");
+    }
+    try (InputStream raw = isStdin ? stdin : InputFiles.openStream("trace", Path.of(file));
         InputStream in =
             file.endsWith(".gz")
                 ? new GZIPInputStream(new BufferedInputStream(raw), 65_536)

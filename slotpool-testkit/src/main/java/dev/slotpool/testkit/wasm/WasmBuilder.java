@@ -203,6 +203,12 @@ public final class WasmBuilder {
       return this;
     }
 
+    /** {@code call} of function {@code index} (functions are numbered in the order added). */
+    public Code call(int index) {
+      out.u8(0x10).u32(index);
+      return this;
+    }
+
     public Code i32Eqz() {
       out.u8(0x45);
       return this;
