@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
           + " EXPORT, or _start of a WASI program with --wasi), close. Cases: wasm/plain (the"
           + " runtime's own memory, filled from the data segments every time), wasm/pool-default"
           + " (WasmInstancePool.builder().build(): the module's warm slot), "
-          + "wasm/pool-fixed-keep-resident (thread-confined, 32 MiB kept resident per slot:"
+          + "wasm/pool-fixed-keep-resident (32 MiB kept resident per slot:"
           + " Wasmtime's fixed knob) and wasm/pool-evict (a one-slot default pool taken by two"
           + " copies of the module in turn: every request evicts the other). Every request's"
           + " output (stdout, stderr, exit code, result) must equal the first plain request's;"

@@ -22,7 +22,7 @@ public interface WasmRequestBench {
   /** The case of {@code WasmInstancePool.builder().build()}: a warm hit on the module's slot. */
   String POOL_DEFAULT = "wasm/pool-default";
 
-  /** The case of the hand-tuned fixed pool: thread-confined, {@link #FIXED_KEEP_RESIDENT} kept. */
+  /** The case of the hand-tuned fixed pool: {@link #FIXED_KEEP_RESIDENT} kept per slot. */
   String POOL_FIXED = "wasm/pool-fixed-keep-resident";
 
   /**
