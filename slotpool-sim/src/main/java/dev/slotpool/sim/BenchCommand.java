@@ -1,10 +1,10 @@
 package dev.slotpool.sim;
 
-import dev.slotpool.sim.internal.BadInputException;
-import dev.slotpool.sim.internal.OutputMismatchException;
-import dev.slotpool.sim.internal.ProductBench;
-import dev.slotpool.sim.internal.Progress;
-import dev.slotpool.sim.internal.Reports;
+import dev.slotpool.sim.bench.OutputMismatchException;
+import dev.slotpool.sim.bench.ProductBench;
+import dev.slotpool.sim.input.BadInputException;
+import dev.slotpool.sim.report.Progress;
+import dev.slotpool.sim.report.Reports;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;

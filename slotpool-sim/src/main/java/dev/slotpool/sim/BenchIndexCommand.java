@@ -1,10 +1,10 @@
 package dev.slotpool.sim;
 
-import dev.slotpool.sim.internal.BadInputException;
-import dev.slotpool.sim.internal.IndexBench;
-import dev.slotpool.sim.internal.Policy;
-import dev.slotpool.sim.internal.Reports;
-import dev.slotpool.sim.internal.Simulator;
+import dev.slotpool.sim.bench.IndexBench;
+import dev.slotpool.sim.input.BadInputException;
+import dev.slotpool.sim.model.Policy;
+import dev.slotpool.sim.model.Simulator;
+import dev.slotpool.sim.report.Reports;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.slotpool.sim;
 
-import dev.slotpool.sim.internal.BadInputException;
-import dev.slotpool.sim.internal.MemoryBench;
-import dev.slotpool.sim.internal.Sizes;
+import dev.slotpool.sim.bench.MemoryBench;
+import dev.slotpool.sim.input.BadInputException;
+import dev.slotpool.sim.input.Sizes;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -1,7 +1,7 @@
 package dev.slotpool.sim;
 
-import dev.slotpool.sim.internal.BadInputException;
-import dev.slotpool.sim.internal.Reports;
+import dev.slotpool.sim.input.BadInputException;
+import dev.slotpool.sim.report.Reports;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;

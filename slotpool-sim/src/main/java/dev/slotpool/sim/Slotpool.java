@@ -1,10 +1,10 @@
 package dev.slotpool.sim;
 
-import dev.slotpool.sim.internal.BadInputException;
-import dev.slotpool.sim.internal.Policy;
-import dev.slotpool.sim.internal.Router;
-import dev.slotpool.sim.internal.StepModel;
-import dev.slotpool.sim.internal.WasmBenches;
+import dev.slotpool.sim.bench.WasmBenches;
+import dev.slotpool.sim.input.BadInputException;
+import dev.slotpool.sim.model.Policy;
+import dev.slotpool.sim.model.Router;
+import dev.slotpool.sim.model.StepModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -128,12 +128,12 @@ public final class Slotpool implements Callable<Integer> {
   }
 
   /** The provenance of the command being run by {@code spec}, for result files. */
-  static dev.slotpool.sim.internal.Provenance provenance(
+  static dev.slotpool.sim.report.Provenance provenance(
       CommandLine.Model.CommandSpec spec, long seed) {
     CommandLine root = spec.root().commandLine();
     List<String> args =
         root.getParseResult() == null ? List.of() : root.getParseResult().originalArgs();
-    return dev.slotpool.sim.internal.Provenance.of(args, seed, new Version().getVersion()[0]);
+    return dev.slotpool.sim.report.Provenance.of(args, seed, new Version().getVersion()[0]);
   }
 
   /**

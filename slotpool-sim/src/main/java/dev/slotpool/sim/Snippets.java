@@ -1,9 +1,9 @@
 package dev.slotpool.sim;
 
-import dev.slotpool.sim.internal.Router;
-import dev.slotpool.sim.internal.SimResult;
-import dev.slotpool.sim.internal.Simulator;
-import dev.slotpool.sim.internal.Sizes;
+import dev.slotpool.sim.input.Sizes;
+import dev.slotpool.sim.model.Router;
+import dev.slotpool.sim.model.SimResult;
+import dev.slotpool.sim.model.Simulator;
 
 /**
  * {@code tune}'s answer in forms a user can paste: this library's builders, {@code wasmtime}'s

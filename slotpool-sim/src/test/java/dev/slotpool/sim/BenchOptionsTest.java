@@ -3,7 +3,7 @@ package dev.slotpool.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.slotpool.sim.internal.BadInputException;
+import dev.slotpool.sim.input.BadInputException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;

@@ -2,11 +2,11 @@ package dev.slotpool.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.slotpool.sim.internal.CostsFile;
-import dev.slotpool.sim.internal.HugeMethods;
-import dev.slotpool.sim.internal.WasmBenches;
-import dev.slotpool.sim.internal.WasmRequest;
-import dev.slotpool.sim.internal.WasmRequestBench;
+import dev.slotpool.sim.bench.HugeMethods;
+import dev.slotpool.sim.bench.WasmBenches;
+import dev.slotpool.sim.bench.WasmRequest;
+import dev.slotpool.sim.bench.WasmRequestBench;
+import dev.slotpool.sim.trace.CostsFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -118,7 +118,7 @@ class SimulateCommandTest {
   }
 
   private static double hitRate(String csvRow) {
-    List<String> header = Arrays.asList(dev.slotpool.sim.internal.Reports.CSV_HEADER.split(","));
+    List<String> header = Arrays.asList(dev.slotpool.sim.report.Reports.CSV_HEADER.split(","));
     return Double.parseDouble(csvRow.split(",", -1)[header.indexOf("hit_rate")]);
   }
 
