@@ -1,6 +1,5 @@
 package dev.slotpool.cli;
 
-import dev.slotpool.memory.PoolStats;
 import dev.slotpool.cli.bench.GuestRun;
 import dev.slotpool.cli.bench.HugeMethods;
 import dev.slotpool.cli.bench.OutputMismatchException;
@@ -15,6 +14,7 @@ import dev.slotpool.cli.model.CostModel;
 import dev.slotpool.cli.report.Provenance;
 import dev.slotpool.cli.report.Reports;
 import dev.slotpool.cli.trace.CostsFile;
+import dev.slotpool.memory.PoolStats;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

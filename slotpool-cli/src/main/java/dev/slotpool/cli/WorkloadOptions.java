@@ -1,6 +1,5 @@
 package dev.slotpool.cli;
 
-import dev.slotpool.index.AffinityIndexAllocator;
 import dev.slotpool.cli.input.BadInputException;
 import dev.slotpool.cli.input.Guards;
 import dev.slotpool.cli.input.Sizes;
@@ -13,6 +12,7 @@ import dev.slotpool.cli.model.Workload;
 import dev.slotpool.cli.model.Workloads;
 import dev.slotpool.cli.trace.CostsFile;
 import dev.slotpool.cli.trace.Trace;
+import dev.slotpool.index.AffinityIndexAllocator;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

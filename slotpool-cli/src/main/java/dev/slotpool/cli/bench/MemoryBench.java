@@ -1,9 +1,9 @@
 package dev.slotpool.cli.bench;
 
+import dev.slotpool.cli.report.Reports;
 import dev.slotpool.memory.MemoryImage;
 import dev.slotpool.memory.MemoryPool;
 import dev.slotpool.memory.PooledMemory;
-import dev.slotpool.cli.report.Reports;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

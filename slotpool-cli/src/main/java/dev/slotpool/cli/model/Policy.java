@@ -1,10 +1,10 @@
 package dev.slotpool.cli.model;
 
+import dev.slotpool.cli.input.BadInputException;
 import dev.slotpool.index.AffinityAllocator;
 import dev.slotpool.index.AffinityIndexAllocator;
 import dev.slotpool.index.ShardedAffinityIndexAllocator;
 import dev.slotpool.index.SimpleIndexAllocator;
-import dev.slotpool.cli.input.BadInputException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
