@@ -8,6 +8,7 @@ import dev.slotpool.chicory.internal.InstanceMemories;
 import dev.slotpool.chicory.internal.MemoryPlan;
 import dev.slotpool.chicory.internal.ModulePlan;
 import dev.slotpool.chicory.internal.PooledLinearMemory;
+import dev.slotpool.chicory.internal.PrivateTables;
 import dev.slotpool.memory.MemoryPool;
 import dev.slotpool.memory.PoolExhaustedException;
 import dev.slotpool.memory.PoolMBean;
@@ -113,9 +114,11 @@ public final class WasmInstancePool implements AutoCloseable {
   /**
    * As {@link #instantiate(WasmModule)}, after letting {@code customizer} configure Chicory's
    * {@link Instance.Builder}: imports (host functions, WASI), the machine factory, start and
-   * initialise flags, memory limits. The pool then sets the builder's memory factory, so a factory
-   * set by the customizer is replaced. If anything fails (the customizer included), every slot
-   * leased so far is returned before the exception propagates.
+   * initialise flags, memory limits. The pool then sets the builder's memory and table factories,
+   * so factories set by the customizer are replaced (each instance's tables get limits of their
+   * own: a {@code table.grow} never reaches the parsed module or the next instance). If anything
+   * fails (the customizer included), every slot leased so far is returned before the exception
+   * propagates.
    */
   public PooledInstance instantiate(WasmModule module, Consumer<Instance.Builder> customizer) {
     Objects.requireNonNull(module, "module");
@@ -128,6 +131,7 @@ public final class WasmInstancePool implements AutoCloseable {
         Instance.Builder builder = Instance.builder(module);
         customizer.accept(builder);
         builder.withMemoryFactory(limits -> createMemory(plan, memories, limits));
+        builder.withTableFactory(PrivateTables.FACTORY);
         return new PooledInstance(builder.build(), memories);
       } catch (RuntimeException | Error e) {
         try {
@@ -154,6 +158,8 @@ public final class WasmInstancePool implements AutoCloseable {
    * @throws UnsupportedOperationException if the module's state cannot be captured (see {@link
    *     WasmSnapshot}); the init has not run if the module itself is refused
    * @throws PoolExhaustedException if no slot is free for the init's instance
+   * @throws IllegalStateException if the pool is closed (before or during this call); the images
+   *     are released
    */
   public WasmSnapshot snapshot(WasmModule module, Consumer<Instance> init) {
     return snapshot(module, builder -> {}, init);
@@ -170,9 +176,15 @@ public final class WasmInstancePool implements AutoCloseable {
     Objects.requireNonNull(customizer, "customizer");
     Objects.requireNonNull(init, "init");
     WasmSnapshot snapshot = WasmSnapshot.take(this, memoryPool, module, customizer, init);
-    snapshots.add(snapshot);
-    snapshotsTaken.increment();
-    return snapshot;
+    synchronized (plans) { // close() sets `closed` under this lock, then closes what it finds
+      if (!closed) {
+        snapshots.add(snapshot);
+        snapshotsTaken.increment();
+        return snapshot;
+      }
+    }
+    snapshot.closeImages();
+    throw new IllegalStateException(this + " was closed while the snapshot was taken");
   }
 
   /**
@@ -219,7 +231,7 @@ public final class WasmInstancePool implements AutoCloseable {
    */
   public int purge(WasmSnapshot snapshot) {
     Objects.requireNonNull(snapshot, "snapshot");
-    return snapshot.isClosed() ? 0 : snapshot.purgeSlots();
+    return snapshot.isClosed() ? 0 : snapshot.purgeSlots(); // 0 too if the pool closes meanwhile
   }
 
   /** The snapshot counters. */
@@ -298,7 +310,7 @@ public final class WasmInstancePool implements AutoCloseable {
       plan.retire(); // images close once no instantiation uses them; slots hold their own
     }
     for (WasmSnapshot snapshot : snapshots.toArray(new WasmSnapshot[0])) {
-      snapshot.closeImages();
+      snapshot.closeImages(); // images close once no instantiation uses them, as plans' do
     }
     memoryPool.close();
     PoolMBean registered = mbean;
@@ -371,6 +383,10 @@ public final class WasmInstancePool implements AutoCloseable {
       // The pool closed meanwhile: its slots and images go with it.
     }
     return purged;
+  }
+
+  boolean isClosed() {
+    return closed;
   }
 
   private IllegalStateException closedException() {
