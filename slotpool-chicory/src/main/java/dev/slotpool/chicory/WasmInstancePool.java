@@ -65,6 +65,12 @@ import java.util.function.Consumer;
  * plan was retired meanwhile. purge() retires before stripping, the hook reads `retired` after the
  * slot is back: one of the two always strips it. Nothing here refers to an instance.
  *
+ * Snapshots follow the same discipline with a UseCount of their own (WasmSnapshot): an
+ * instantiation holds a use while it leases, close() retires before it purges, and an instance's
+ * release hook strips its slots if the snapshot was retired meanwhile. snapshot() registers a new
+ * snapshot under the plans lock, checking `closed`, so close() either finds it in `snapshots` or
+ * snapshot() sees the pool closed and releases it itself.
+ *
  * Warm hit cost: one map lookup, one pool allocate that maps nothing, Chicory's own Instance
  * construction, and an initialize() that skips every imaged segment (PooledLinearMemory's FRESH
  * state also absorbs the zero() Chicory calls first).

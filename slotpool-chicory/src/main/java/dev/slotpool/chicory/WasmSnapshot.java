@@ -64,6 +64,13 @@ import java.util.function.Consumer;
  * behaves as the spec's dropped one (table.init of it traps unless its length is 0), which is what
  * an active segment is after instantiation. Cost beyond a warm module instantiation: one write per
  * table entry.
+ *
+ * Lifecycle, as ModulePlan's: `uses` counts the live snapshot plus each in-flight instantiation,
+ * which holds a use from its closed check until its slots are leased (or given back on failure),
+ * so that close() never closes an image under an allocation: the images close with the last use.
+ * An instance holds no use (its slots hold the images). close() retires first and purges second,
+ * and an instance's release hook purges if it finds the snapshot retired after its slots are
+ * back: a slot leased by an instantiation racing close() is stripped by one of the two.
  */
 public final class WasmSnapshot implements AutoCloseable {
   private final WasmInstancePool pool;
