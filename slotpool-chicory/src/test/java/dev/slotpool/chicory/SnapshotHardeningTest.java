@@ -171,7 +171,7 @@ class SnapshotHardeningTest {
   @Test
   void snapshotClosedRacingInstantiations_noWarmSlotKeepsItsKey() throws Exception {
     WasmModule module = Parser.parse(fiveMemories());
-    int rounds = 500;
+    int rounds = 300;
     try (var pool = pool(20)) {
       var failures = new ConcurrentLinkedQueue<String>();
       for (int round = 0; round < rounds; round++) {

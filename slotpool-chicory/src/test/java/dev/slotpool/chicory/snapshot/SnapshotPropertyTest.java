@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * SnapshotWriter} writes. A failure names the seed and the module's operations.
  */
 class SnapshotPropertyTest {
-  private static final int SEEDS = 80;
+  private static final int SEEDS = 60;
   private static final int REQUESTS = 3;
   private static final int MAX_PAGES = 4;
   private static final byte[] NONE = {};
