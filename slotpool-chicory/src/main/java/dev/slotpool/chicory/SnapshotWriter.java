@@ -9,6 +9,7 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.PassiveDataSegment;
 import com.dylibso.chicory.wasm.types.ValType;
 import com.dylibso.chicory.wasm.types.Value;
+import dev.slotpool.chicory.internal.SnapshotState;
 import dev.slotpool.chicory.internal.WasmBinary;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -279,7 +280,7 @@ public final class SnapshotWriter {
     for (int i = 0; i < segments.length; i++) {
       dropped[i] =
           segments[i] instanceof PassiveDataSegment
-              && instance.dataSegmentData(i) != segments[i].data();
+              && SnapshotState.isDataDropped(instance, segments, i);
     }
     var appended = new ArrayList<byte[]>();
     for (long[] run : runs) {

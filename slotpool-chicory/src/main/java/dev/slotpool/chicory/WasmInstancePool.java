@@ -10,6 +10,7 @@ import dev.slotpool.chicory.internal.MachineFactories;
 import dev.slotpool.chicory.internal.MemoryPlan;
 import dev.slotpool.chicory.internal.ModulePlan;
 import dev.slotpool.chicory.internal.PooledLinearMemory;
+import dev.slotpool.chicory.internal.PrivateTables;
 import dev.slotpool.chicory.internal.SlotWait;
 import dev.slotpool.memory.MemoryPool;
 import dev.slotpool.memory.PoolBuilder;
@@ -76,6 +77,12 @@ import java.util.function.Consumer;
  * memories use pool-scoped leases (no arena per lease, no handshake per close; see
  * PooledLinearMemory's notes).
  *
+ * Snapshots follow the same discipline with a UseCount of their own (WasmSnapshot): an
+ * instantiation holds a use while it leases, close() retires before it purges, and an instance's
+ * release hook strips its slots if the snapshot was retired meanwhile. snapshot() registers a new
+ * snapshot under the plans lock, checking `closed`, so close() either finds it in `snapshots` or
+ * snapshot() sees the pool closed and releases it itself.
+ *
  * Warm hit cost: one map lookup, one pool allocate that maps nothing, Chicory's own Instance
  * construction, and an initialize() that skips every imaged segment (PooledLinearMemory's FRESH
  * state also absorbs the zero() Chicory calls first).
@@ -136,9 +143,11 @@ public final class WasmInstancePool implements AutoCloseable {
   /**
    * As {@link #instantiate(WasmModule)}, after letting {@code customizer} configure Chicory's
    * {@link Instance.Builder}: imports (host functions, WASI), the machine factory, start and
-   * initialise flags, memory limits. The pool then sets the builder's memory factory, so a factory
-   * set by the customizer is replaced. If anything fails (the customizer included), every slot
-   * leased so far is returned before the exception propagates.
+   * initialise flags, memory limits. The pool then sets the builder's memory and table factories,
+   * so factories set by the customizer are replaced (each instance's tables get limits of their
+   * own: a {@code table.grow} never reaches the parsed module or the next instance). If anything
+   * fails (the customizer included), every slot leased so far is returned before the exception
+   * propagates.
    */
   public PooledInstance instantiate(WasmModule module, Consumer<Instance.Builder> customizer) {
     Objects.requireNonNull(module, "module");
@@ -168,6 +177,7 @@ public final class WasmInstancePool implements AutoCloseable {
         customizer.accept(builder);
         MachineFactories.guard(builder, memories);
         builder.withMemoryFactory(limits -> createMemory(plan, memories, limits, wait));
+        builder.withTableFactory(PrivateTables.FACTORY);
         Instance instance = builder.build();
         MachineFactories.check(instance);
         return new PooledInstance(instance, memories);
@@ -197,6 +207,8 @@ public final class WasmInstancePool implements AutoCloseable {
    *     WasmSnapshot}); the init has not run if the module itself is refused
    * @throws PoolExhaustedException if no slot was released within {@code maxWait} for the init's
    *     instance
+   * @throws IllegalStateException if the pool is closed (before or during this call); the images
+   *     are released
    */
   public WasmSnapshot snapshot(WasmModule module, Consumer<Instance> init) {
     return snapshot(module, builder -> {}, init);
@@ -213,9 +225,15 @@ public final class WasmInstancePool implements AutoCloseable {
     Objects.requireNonNull(customizer, "customizer");
     Objects.requireNonNull(init, "init");
     WasmSnapshot snapshot = WasmSnapshot.take(this, memoryPool, module, customizer, init);
-    snapshots.add(snapshot);
-    snapshotsTaken.increment();
-    return snapshot;
+    synchronized (plans) { // close() sets `closed` under this lock, then closes what it finds
+      if (!closed) {
+        snapshots.add(snapshot);
+        snapshotsTaken.increment();
+        return snapshot;
+      }
+    }
+    snapshot.closeImages();
+    throw new IllegalStateException(this + " was closed while the snapshot was taken");
   }
 
   /**
@@ -281,7 +299,7 @@ public final class WasmInstancePool implements AutoCloseable {
    */
   public int purge(WasmSnapshot snapshot) {
     Objects.requireNonNull(snapshot, "snapshot");
-    return snapshot.isClosed() ? 0 : snapshot.purgeSlots();
+    return snapshot.isClosed() ? 0 : snapshot.purgeSlots(); // 0 too if the pool closes meanwhile
   }
 
   /** The snapshot counters. */
@@ -379,7 +397,7 @@ public final class WasmInstancePool implements AutoCloseable {
       plan.retire(); // images close once no instantiation uses them; slots hold their own
     }
     for (WasmSnapshot snapshot : snapshots.toArray(new WasmSnapshot[0])) {
-      snapshot.closeImages();
+      snapshot.closeImages(); // images close once no instantiation uses them, as plans' do
     }
     memoryPool.close();
     PoolMBean registered = mbean;
@@ -448,6 +466,10 @@ public final class WasmInstancePool implements AutoCloseable {
       // The pool closed meanwhile: its slots and images go with it.
     }
     return purged;
+  }
+
+  boolean isClosed() {
+    return closed;
   }
 
   private IllegalStateException closedException() {

@@ -14,10 +14,10 @@ import dev.slotpool.chicory.internal.MemoryPlan;
 import dev.slotpool.chicory.internal.PooledLinearMemory;
 import dev.slotpool.chicory.internal.SlotWait;
 import dev.slotpool.chicory.internal.SnapshotState;
+import dev.slotpool.chicory.internal.UseCount;
 import dev.slotpool.memory.MemoryPool;
 import dev.slotpool.memory.PooledMemory;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
@@ -66,6 +66,13 @@ import java.util.function.Consumer;
  * behaves as the spec's dropped one (table.init of it traps unless its length is 0), which is what
  * an active segment is after instantiation. Cost beyond a warm module instantiation: one write per
  * table entry.
+ *
+ * Lifecycle, as ModulePlan's: `uses` counts the live snapshot plus each in-flight instantiation,
+ * which holds a use from its closed check until its slots are leased (or given back on failure),
+ * so that close() never closes an image under an allocation: the images close with the last use.
+ * An instance holds no use (its slots hold the images). close() retires first and purges second,
+ * and an instance's release hook purges if it finds the snapshot retired after its slots are
+ * back: a slot leased by an instantiation racing close() is stripped by one of the two.
  */
 public final class WasmSnapshot implements AutoCloseable {
   private final WasmInstancePool pool;
@@ -76,7 +83,7 @@ public final class WasmSnapshot implements AutoCloseable {
   private final SnapshotState state;
   private final MemoryPlan[] plans;
   private final String name;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final UseCount uses;
   private final LongAdder instantiations = new LongAdder();
 
   private WasmSnapshot(
@@ -91,6 +98,7 @@ public final class WasmSnapshot implements AutoCloseable {
     this.restoreModule = forRestore(module);
     this.customizer = customizer;
     this.state = state;
+    this.uses = new UseCount(state::close);
     this.name = "snapshot@" + Integer.toHexString(System.identityHashCode(this));
     var segments = module.dataSection().dataSegments();
     this.plans = new MemoryPlan[state.memoryCount()];
@@ -136,32 +144,28 @@ public final class WasmSnapshot implements AutoCloseable {
     return instantiations.sum();
   }
 
-  /** Whether {@link #close()} has been called. */
+  /** Whether {@link #close()} has been called (or the pool closed). */
   public boolean isClosed() {
-    return closed.get();
+    return uses.isRetired();
   }
 
   /**
    * Releases the images and strips this snapshot's affinity from every warm slot; idempotent.
-   * Instances still open keep working.
+   * Instances still open keep working, and their slots come back without the snapshot's affinity
+   * (those of an instantiation racing this call too, whether it succeeds or throws).
    */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
+    if (uses.retire()) { // first: a slot released from now on sees it and strips itself
       pool.forget(this);
-      try {
-        purgeSlots();
-      } finally {
-        state.close();
-      }
+      purgeSlots();
     }
   }
 
   /** Closes the snapshot when its pool closes: the pool is unmapped, so no slot is purged. */
   void closeImages() {
-    if (closed.compareAndSet(false, true)) {
+    if (uses.retire()) {
       pool.forget(this);
-      state.close();
     }
   }
 
@@ -174,44 +178,64 @@ public final class WasmSnapshot implements AutoCloseable {
     return pool;
   }
 
-  /** Strips this snapshot's affinity from its warm slots; returns how many. */
+  /**
+   * Strips this snapshot's affinity from its warm slots; returns how many (0 once the pool is
+   * closed: its slots go with it).
+   */
   int purgeSlots() {
     int purged = 0;
-    for (MemoryPlan plan : plans) {
-      purged += memoryPool.purge(plan.key());
+    try {
+      for (MemoryPlan plan : plans) {
+        purged += memoryPool.purge(plan.key());
+      }
+    } catch (IllegalStateException e) {
+      if (!pool.isClosed()) {
+        throw e;
+      }
     }
     return purged;
   }
 
+  /** What an instance does once its slots are back: strip them if the snapshot closed since. */
+  private void released() {
+    if (uses.isRetired()) {
+      purgeSlots();
+    }
+  }
+
   PooledInstance instantiate(Consumer<Instance.Builder> override, SlotWait wait) {
-    if (closed.get()) {
+    if (!uses.tryAcquire()) {
       throw new IllegalStateException(this + " is closed: take a new snapshot");
     }
-    var memories = new InstanceMemories(() -> {}, pool.counters());
-    var leases = new Leases(memories, wait);
-    Instance.Builder builder = Instance.builder(restoreModule);
-    MachineFactories.preset(builder, memories);
-    (override == null ? customizer : override).accept(builder);
-    MachineFactories.guard(builder, memories);
-    builder
-        .withMemoryFactory(leases::create)
-        .withGlobalFactory(state.globalFactory())
-        .withTableFactory(state.tableFactory())
-        .withInitialize(true)
-        .withStart(false);
     try {
-      Instance instance = builder.build();
-      MachineFactories.check(instance);
-      state.restore(instance);
-      instantiations.increment();
-      return new PooledInstance(instance, memories);
-    } catch (RuntimeException | Error e) {
+      var memories = new InstanceMemories(this::released, pool.counters());
       try {
-        memories.close();
-      } catch (RuntimeException suppressed) {
-        e.addSuppressed(suppressed);
+        var leases = new Leases(memories, wait);
+        Instance.Builder builder = Instance.builder(restoreModule);
+        MachineFactories.preset(builder, memories);
+        (override == null ? customizer : override).accept(builder);
+        MachineFactories.guard(builder, memories);
+        builder
+            .withMemoryFactory(leases::create)
+            .withGlobalFactory(state.globalFactory())
+            .withTableFactory(state.tableFactory())
+            .withInitialize(true)
+            .withStart(false);
+        Instance instance = builder.build();
+        MachineFactories.check(instance);
+        state.restore(instance);
+        instantiations.increment();
+        return new PooledInstance(instance, memories);
+      } catch (RuntimeException | Error e) {
+        try {
+          memories.close();
+        } catch (RuntimeException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
       }
-      throw e;
+    } finally {
+      uses.release(); // the slots hold the images themselves from here on
     }
   }
 

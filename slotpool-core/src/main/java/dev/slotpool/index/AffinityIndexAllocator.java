@@ -1,6 +1,8 @@
 package dev.slotpool.index;
 
 import dev.slotpool.index.internal.KeyTable;
+import dev.slotpool.index.internal.Stripe;
+import dev.slotpool.index.internal.WarmLists;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -40,12 +42,12 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
    * Slots 0..nextCold-1 have been used at least once; slots nextCold..capacity-1 are cold, so
    * taking the lowest cold slot is nextCold++. state[s] says USED, WARM or COLD.
    *
-   * Warm slots sit on two intrusive doubly linked lists, linked through int arrays with NIL as
-   * the end: the warm list (warmPrev/warmNext, head warmHead = least recently freed) holds every
-   * warm slot, and each key's list (keyPrev/keyNext) holds that key's warm slots in the same
-   * order, with its head and tail kept in the KeyTable entry for the key. free appends to both;
-   * an affine alloc takes the tail of the key's list, an eviction the head of the warm list, and
-   * either unlinks the slot from both lists in O(1).
+   * Warm slots sit on two intrusive doubly linked lists (WarmLists, the code the sharded
+   * allocator's stripes use too): the warm list (head = least recently freed) holds every warm
+   * slot, and each key's list holds that key's warm slots in the same order, with its head and
+   * tail kept in the KeyTable entry for the key. The list ends are one Stripe, `ends`, whose key
+   * table is sized once. free appends to both; an affine alloc takes the tail of the key's list,
+   * an eviction the head of the warm list, and either unlinks the slot from both lists in O(1).
    *
    * Emptied entry: a key whose last warm slot is taken keeps its table entry, with an empty list,
    * as `emptied`, because the slot's holder usually frees it again for the same key soon (the
@@ -67,7 +69,7 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
    * eviction finds the entry by identity (findIdentical) and never calls a key's method while the
    * lists are half changed.
    *
-   * Invariants (checked by checkInvariants):
+   * Invariants (checked by checkInvariants, the list ones by WarmLists):
    *   warmHead == NIL iff warmTail == NIL iff unusedWarm == 0;
    *   the warm list holds exactly the WARM slots, and unusedBytes is the sum of their resident[];
    *   every WARM slot with a key is on exactly that key's list, and every table entry's list is
@@ -91,15 +93,9 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
   private final Object[] slotKey;
   private final int[] slotHash;
   private final long[] resident;
-  private final int[] warmPrev;
-  private final int[] warmNext;
-  private final int[] keyPrev;
-  private final int[] keyNext;
-  private final KeyTable keys;
+  private final WarmLists lists;
+  private final Stripe ends;
 
-  private int emptied = NIL;
-  private int warmHead = NIL;
-  private int warmTail = NIL;
   private int nextCold;
   private int unusedWarm;
   private int inUse;
@@ -128,11 +124,8 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
     slotKey = new Object[capacity];
     slotHash = new int[capacity];
     resident = new long[capacity];
-    warmPrev = new int[capacity];
-    warmNext = new int[capacity];
-    keyPrev = new int[capacity];
-    keyNext = new int[capacity];
-    keys = new KeyTable(capacity);
+    lists = new WarmLists(capacity);
+    ends = Stripe.sizedOnce(capacity);
   }
 
   @Override
@@ -140,6 +133,7 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
     int hash = key == null ? 0 : KeyTable.hash(key);
     synchronized (lock) {
       if (key != null) {
+        KeyTable keys = ends.keys;
         int entry = keys.find(key, hash);
         int slot;
         if (entry != NIL && (slot = keys.tail(entry)) != NIL) {
@@ -177,6 +171,7 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
     Objects.requireNonNull(key, "key");
     int hash = KeyTable.hash(key);
     synchronized (lock) {
+      KeyTable keys = ends.keys;
       int entry = keys.find(key, hash);
       int slot;
       if (entry == NIL || (slot = keys.tail(entry)) == NIL) {
@@ -221,7 +216,7 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
       int entry = NIL;
       if (key != null) {
         try {
-          entry = keys.find(key, slotHash[slot]);
+          entry = ends.keys.find(key, slotHash[slot]);
         } catch (RuntimeException e) {
           key = null; // a broken equals costs the slot its affinity, never the slot
         }
@@ -231,11 +226,15 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
       state[slot] = WARM;
       inUse--;
       unusedWarm++;
-      appendWarm(slot);
+      lists.appendWarm(ends, slot);
       if (key == null) {
         slotKey[slot] = null;
       } else {
-        appendAffine(slot, key, entry);
+        if (entry != NIL) {
+          slotKey[slot] =
+              ends.keys.keyAt(entry); // the entry's own key: eviction finds it by identity
+        }
+        lists.appendAffine(ends, slot, key, slotHash[slot], entry);
       }
     }
   }
@@ -308,10 +307,10 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
   }
 
   private int evictLeastRecentlyFreed() {
-    int slot = warmHead;
+    int slot = ends.warmHead;
     if (slot != NIL) {
       Object key = slotKey[slot];
-      unlinkWarm(slot, key == null ? NIL : keys.findIdentical(key, slotHash[slot]));
+      unlinkWarm(slot, key == null ? NIL : ends.keys.findIdentical(key, slotHash[slot]));
       warmEvictions++;
     }
     return slot;
@@ -325,78 +324,9 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
     return slot;
   }
 
-  private void appendWarm(int slot) {
-    warmPrev[slot] = warmTail;
-    warmNext[slot] = NIL;
-    if (warmTail == NIL) {
-      warmHead = slot;
-    } else {
-      warmNext[warmTail] = slot;
-    }
-    warmTail = slot;
-  }
-
-  /** Appends a warm slot to its key's list; {@code entry} is the key's, found before any change. */
-  private void appendAffine(int slot, Object key, int entry) {
-    int hash = slotHash[slot];
-    keyNext[slot] = NIL;
-    if (entry == NIL) {
-      keyPrev[slot] = NIL;
-      if (emptied != NIL) {
-        keys.remove(emptied);
-        emptied = NIL;
-      }
-      keys.insert(key, hash, slot);
-    } else {
-      slotKey[slot] = keys.keyAt(entry); // the entry's own key, so eviction finds it by identity
-      int tail = keys.tail(entry);
-      keyPrev[slot] = tail;
-      if (tail == NIL) {
-        // Only the emptied entry has an empty list: it is in use again.
-        keys.setHead(entry, slot);
-        emptied = NIL;
-      } else {
-        keyNext[tail] = slot;
-      }
-      keys.setTail(entry, slot);
-    }
-  }
-
   /** Takes a warm slot off the warm list and, if {@code entry} is not NIL, off its key's list. */
   private void unlinkWarm(int slot, int entry) {
-    int prev = warmPrev[slot];
-    int next = warmNext[slot];
-    if (prev == NIL) {
-      warmHead = next;
-    } else {
-      warmNext[prev] = next;
-    }
-    if (next == NIL) {
-      warmTail = prev;
-    } else {
-      warmPrev[next] = prev;
-    }
-    if (entry != NIL) {
-      prev = keyPrev[slot];
-      next = keyNext[slot];
-      if (prev == NIL) {
-        keys.setHead(entry, next);
-      } else {
-        keyNext[prev] = next;
-      }
-      if (next == NIL) {
-        keys.setTail(entry, prev);
-      } else {
-        keyPrev[next] = prev;
-      }
-      if (prev == NIL && next == NIL) {
-        // The key's list is now empty: keep its entry, drop the previous emptied one.
-        if (emptied != NIL) {
-          entry = keys.remove(emptied, entry);
-        }
-        emptied = entry;
-      }
-    }
+    lists.unlink(ends, slot, entry);
     unusedWarm--;
     unusedBytes -= resident[slot];
     resident[slot] = 0;
@@ -409,7 +339,7 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
   List<Integer> warmSlots() {
     synchronized (lock) {
       List<Integer> out = new ArrayList<>();
-      for (int s = warmHead; s != NIL; s = warmNext[s]) {
+      for (int s = ends.warmHead; s != NIL; s = lists.warmNext(s)) {
         out.add(s);
       }
       return out;
@@ -420,6 +350,7 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
   Set<Object> affineKeys() {
     synchronized (lock) {
       Set<Object> out = new HashSet<>();
+      KeyTable keys = ends.keys;
       for (int i = 0; i < keys.length(); i++) {
         if (keys.keyAt(i) != null && keys.head(i) != NIL) {
           out.add(keys.keyAt(i));
@@ -439,42 +370,28 @@ public final class AffinityIndexAllocator<K> implements AffinityAllocator<K> {
   /** Walks every list and checks every invariant in the implementation notes. */
   void checkInvariants() {
     synchronized (lock) {
-      int warm = 0;
-      long bytes = 0;
-      int keyed = 0;
-      int prev = NIL;
-      for (int s = warmHead; s != NIL; s = warmNext[s]) {
-        check(state[s] == WARM, "slot %d on the warm list is not warm", s);
-        check(warmPrev[s] == prev, "slot %d: warmPrev %d, expected %d", s, warmPrev[s], prev);
-        check(++warm <= capacity, "warm list has a cycle");
-        bytes += resident[s];
-        keyed += slotKey[s] != null ? 1 : 0;
-        prev = s;
-      }
-      check(warmTail == prev, "warmTail %d, expected %d", warmTail, prev);
+      long[] bytes = {0};
+      int[] keyed = {0};
+      int warm =
+          lists.checkWarmList(
+              ends,
+              "allocator",
+              capacity,
+              s -> {
+                check(state[s] == WARM, "slot %d on the warm list is not warm", s);
+                bytes[0] += resident[s];
+                keyed[0] += slotKey[s] != null ? 1 : 0;
+              });
       check(warm == unusedWarm, "unusedWarm %d, warm list holds %d", unusedWarm, warm);
-      check(bytes == unusedBytes, "unusedBytes %d, warm slots hold %d", unusedBytes, bytes);
-
-      int onKeyLists = 0;
-      for (int i = 0; i < keys.length(); i++) {
-        Object key = keys.keyAt(i);
-        if (key == null) {
-          continue;
-        }
-        check(keys.findIdentical(key, keys.hashAt(i)) == i, "key %s not found at its entry", key);
-        check(keys.head(i) != NIL || i == emptied, "key %s has an empty list", key);
-        check(i != emptied || keys.head(i) == NIL, "emptied entry %d holds a list", i);
-        prev = NIL;
-        for (int s = keys.head(i); s != NIL; s = keyNext[s]) {
-          check(state[s] == WARM, "slot %d on %s's list is not warm", s, key);
-          check(key == slotKey[s], "slot %d on %s's list is affine to %s", s, key, slotKey[s]);
-          check(keyPrev[s] == prev, "slot %d: keyPrev %d, expected %d", s, keyPrev[s], prev);
-          check(++onKeyLists <= capacity, "key list of %s has a cycle", key);
-          prev = s;
-        }
-        check(keys.tail(i) == prev, "key %s: tail %d, expected %d", key, keys.tail(i), prev);
-      }
-      check(onKeyLists == keyed, "%d slots on key lists, %d warm with a key", onKeyLists, keyed);
+      check(bytes[0] == unusedBytes, "unusedBytes %d, warm slots hold %d", unusedBytes, bytes[0]);
+      check((ends.warmHead == NIL) == (warm == 0), "warmHead %d with %d warm", ends.warmHead, warm);
+      int onKeyLists =
+          lists.checkKeyLists(ends, "allocator", capacity, s -> state[s] == WARM, s -> slotKey[s]);
+      check(
+          onKeyLists == keyed[0],
+          "%d slots on key lists, %d warm with a key",
+          onKeyLists,
+          keyed[0]);
 
       int used = 0;
       for (int s = 0; s < capacity; s++) {

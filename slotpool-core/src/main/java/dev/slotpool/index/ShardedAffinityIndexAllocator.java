@@ -101,8 +101,9 @@ public final class ShardedAffinityIndexAllocator<K> implements AffinityAllocator
    * cache line with an array header, whose length every thread's bounds checks read. Inside the
    * allocator every slot index is a position; the public methods translate.
    *
-   * The per-slot arrays and the list surgery on them live in internal.StripedSlots; this class
-   * holds the allocation policy and the locking.
+   * The per-slot arrays live in internal.StripedSlots, and the list surgery in internal.WarmLists,
+   * the same code as AffinityIndexAllocator's (one stripe there); this class holds the allocation
+   * policy and the locking.
    *
    * Cold slots: nextCold advances by CAS, so cold slots go out in ascending order. A slot is
    * marked used (key written, then state with release) after it leaves its list or the counter;

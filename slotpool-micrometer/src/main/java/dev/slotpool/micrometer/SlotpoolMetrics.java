@@ -6,12 +6,17 @@ import dev.slotpool.memory.MemoryPool;
 import dev.slotpool.memory.PoolStats;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.lang.ref.WeakReference;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.WeakHashMap;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
@@ -31,6 +36,12 @@ import java.util.function.ToLongFunction;
  * pool nothing on its allocation path. They hold the pool weakly, as Micrometer's function meters
  * do: a pool that is garbage collected reports {@code NaN}; a closed pool keeps its last values.
  *
+ * <p>One name, one pool: binding a second pool to a registry under the name (and tags) another pool
+ * is bound with fails with {@link IllegalArgumentException} and registers nothing, since Micrometer
+ * would otherwise hand back the first pool's meters and drop the second's values silently. Binding
+ * the same pool again is harmless. To reuse a name, remove the first pool's meters from the
+ * registry first.
+ *
  * <p>Thread-safe: {@link #bindTo} may be called for several registries.
  */
 public final class SlotpoolMetrics implements MeterBinder {
@@ -40,9 +51,18 @@ public final class SlotpoolMetrics implements MeterBinder {
    * Each meter is one line in bindTo: a name, a description, a PoolStats accessor and its tags.
    * The state object handed to Micrometer is the pool itself (held weakly by the registry), never
    * a wrapper, which nothing else would keep reachable.
+   *
+   * A registry does not say which object a gauge reads, so BOUND remembers, per registry (weakly),
+   * which pool each tag set was bound for; the registry itself says whether that binding still
+   * stands (its meters may have been removed). Check and registration happen under BOUND's lock,
+   * so two racing binds of one name cannot both pass.
    */
 
   private static final double NANOS_PER_SECOND = 1e9;
+
+  private static final String PROBE = "slotpool.slots.max";
+  private static final Map<MeterRegistry, Map<Tags, WeakReference<Object>>> BOUND =
+      new WeakHashMap<>();
 
   private final Object pool;
   private final Function<Object, PoolStats> stats;
@@ -88,10 +108,49 @@ public final class SlotpoolMetrics implements MeterBinder {
     this.tags = Tags.of(Objects.requireNonNull(tags, "tags")).and("pool", name).and("type", type);
   }
 
+  /**
+   * Registers the meters.
+   *
+   * @throws IllegalArgumentException if another pool's meters are registered in {@code registry}
+   *     under the same name and tags (nothing is registered)
+   */
   @Override
   public void bindTo(MeterRegistry registry) {
     Objects.requireNonNull(registry, "registry");
-    gauge(registry, "slotpool.slots.max", null, "The pool's capacity", PoolStats::slots);
+    synchronized (BOUND) {
+      Map<Tags, WeakReference<Object>> bound =
+          BOUND.computeIfAbsent(registry, r -> new HashMap<>());
+      WeakReference<Object> previous = bound.get(tags);
+      boolean registered = isRegistered(registry);
+      if (registered && previous != null && previous.get() == pool) {
+        return; // bound already, to this very pool
+      }
+      if (registered) {
+        throw new IllegalArgumentException(
+            "pool name "
+                + tags
+                + " is already bound in "
+                + registry.getClass().getSimpleName()
+                + " to another pool (expected: one name per pool; remove the other pool's"
+                + " meters first to reuse the name)");
+      }
+      register(registry);
+      bound.put(tags, new WeakReference<>(pool));
+    }
+  }
+
+  /** Whether a meter with exactly this binder's tags is in {@code registry}. */
+  private boolean isRegistered(MeterRegistry registry) {
+    for (Meter meter : registry.find(PROBE).tags(tags).meters()) {
+      if (Tags.of(meter.getId().getTags()).equals(tags)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void register(MeterRegistry registry) {
+    gauge(registry, PROBE, null, "The pool's capacity", PoolStats::slots);
     gauge(registry, "slotpool.slots.in.use", null, "Slots leased out now", PoolStats::inUse);
     gauge(
         registry,

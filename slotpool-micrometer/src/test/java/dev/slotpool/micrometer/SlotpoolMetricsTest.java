@@ -251,4 +251,32 @@ class SlotpoolMetricsTest {
           .hasMessage("name: \" \" (expected: a non-blank name)");
     }
   }
+
+  @Test
+  void secondPool_underABoundName_isRejected_andChangesNothing() {
+    try (MemoryPool first = MemoryPool.builder().slots(2).maxMemoryBytes(PAGE).build();
+        MemoryPool second = MemoryPool.builder().slots(3).maxMemoryBytes(PAGE).build()) {
+      new SlotpoolMetrics(first, "p").bindTo(registry);
+      List<Meter> before = List.copyOf(registry.getMeters());
+
+      assertThatThrownBy(() -> new SlotpoolMetrics(second, "p").bindTo(registry))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("pool=p")
+          .hasMessageContaining("already bound")
+          .hasMessageContaining("to another pool");
+      assertThat(registry.getMeters()).containsExactlyInAnyOrderElementsOf(before);
+      assertThat(gauge("slotpool.slots.max")).as("still the first pool's").isEqualTo(2);
+
+      new SlotpoolMetrics(first, "p").bindTo(registry); // the same pool again: harmless
+      new SlotpoolMetrics(second, "p", Tags.of("shard", "2")).bindTo(registry); // other tags
+      assertThat(registry.get("slotpool.slots.max").tag("shard", "2").gauge().value()).isEqualTo(3);
+      assertThat(registry.getMeters()).hasSize(2 * before.size());
+
+      for (Meter meter : before) {
+        registry.remove(meter);
+      }
+      new SlotpoolMetrics(second, "p").bindTo(registry); // the name is free again
+      assertThat(gauge("slotpool.slots.max")).isEqualTo(3);
+    }
+  }
 }

@@ -7,12 +7,11 @@ import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.runtime.TableFactory;
 import com.dylibso.chicory.runtime.TableInstance;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.GlobalImport;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.MutabilityType;
-import com.dylibso.chicory.wasm.types.Table;
-import com.dylibso.chicory.wasm.types.TableLimits;
 import com.dylibso.chicory.wasm.types.ValType;
 import com.dylibso.chicory.wasm.types.Value;
 import dev.slotpool.memory.MemoryImage;
@@ -40,8 +39,8 @@ import java.util.Arrays;
  * Restoring goes through Chicory's own construction: a GlobalFactory hands out the captured values
  * in index order (Instance.initialize asks for the defined globals in order, once each), a
  * TableFactory builds each defined table at its captured size from a private copy of its type
- * (Chicory's TableInstance.grow also grows the module's own TableLimits, which must not leak into
- * the snapshot), and restore() then writes the captured entries and drops the captured segments.
+ * (PrivateTables: Chicory's TableInstance.grow also grows the TableLimits it was built with, which
+ * must not leak out of one instance), and restore() then writes the captured entries and drops the captured segments.
  *
  * Images are sparse: only the 4 KiB runs that hold a non-zero byte are put, so an image costs what
  * the init wrote, and the memfd keeps holes elsewhere.
@@ -173,7 +172,7 @@ public final class SnapshotState implements AutoCloseable {
     int[] droppedData = new int[segments.length];
     int dropped = 0;
     for (int i = 0; i < segments.length; i++) {
-      if (instance.dataSegmentData(i) != segments[i].data()) {
+      if (isDataDropped(instance, segments, i)) {
         droppedData[dropped++] = i;
       }
     }
@@ -208,6 +207,17 @@ public final class SnapshotState implements AutoCloseable {
     }
     return new SnapshotState(
         low, high, refs, own, droppedData, droppedElements, pages, images, imageBytes);
+  }
+
+  /**
+   * Whether {@code instance} dropped its data segment {@code i} ({@code segments} being its
+   * module's own). Chicory drops a segment by putting an empty one in its place, and {@code
+   * DataSegment.data()} returns a fresh copy on every call, so identity says nothing: a segment is
+   * dropped iff the instance's is empty and the module's is not (an empty segment and a dropped one
+   * behave the same, so that case needs no answer).
+   */
+  public static boolean isDataDropped(Instance instance, DataSegment[] segments, int i) {
+    return instance.dataSegmentData(i).length == 0 && segments[i].data().length != 0;
   }
 
   /** A sparse image of the memory as it stands, its extent the memory's whole size. */
@@ -313,9 +323,7 @@ public final class SnapshotState implements AutoCloseable {
     int[] next = {0};
     return (table, initValue) -> {
       int size = tableRefs[next[0]++].length;
-      var limits = new TableLimits(size, table.limits().max());
-      return new TableInstance(
-          new Table(table.elementType(), limits, table.initialize()), initValue);
+      return new TableInstance(PrivateTables.copy(table, size), initValue);
     };
   }
 

@@ -4,8 +4,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * One stripe of a sharded allocator: the heads, counts and key table of the warm slots it holds.
- * The allocator links the slots through arrays of its own; a stripe only knows its list ends.
+ * One stripe of a sharded allocator, or the whole of the exact one: the heads, counts and key table
+ * of the warm slots it holds. {@link WarmLists} links the slots; a stripe only knows its list ends.
  *
  * <p>Not thread-safe by itself: every field is guarded by the stripe's monitor ({@code synchronized
  * (stripe)}). {@link #warmHeadAcquire()} and {@link #warmOpaque()} may be read without it, as hints
@@ -29,7 +29,19 @@ public final class Stripe extends StripeFields {
    * @param maxKeys the most keys the stripe can ever hold: the allocator's capacity
    */
   public Stripe(int maxKeys) {
-    super(maxKeys);
+    super(maxKeys, Math.min(maxKeys, INITIAL_KEYS));
+  }
+
+  /**
+   * Creates an empty stripe whose key table is sized once for {@code maxKeys} keys, so that no
+   * operation ever allocates (the exact allocator's choice).
+   */
+  public static Stripe sizedOnce(int maxKeys) {
+    return new Stripe(maxKeys, maxKeys);
+  }
+
+  private Stripe(int maxKeys, int initialKeys) {
+    super(maxKeys, initialKeys);
   }
 }
 
@@ -41,7 +53,7 @@ abstract class StripePad {
 
 /** A stripe's fields, between two paddings. */
 abstract class StripeFields extends StripePad {
-  private static final int INITIAL_KEYS = 16;
+  static final int INITIAL_KEYS = 16;
   private static final VarHandle WARM_HEAD;
   private static final VarHandle WARM;
 
@@ -88,9 +100,9 @@ abstract class StripeFields extends StripePad {
   /** Warm slots of this stripe taken by an allocation for another key or none. */
   public long evictions;
 
-  StripeFields(int maxKeys) {
+  StripeFields(int maxKeys, int initialKeys) {
     this.maxKeys = maxKeys;
-    keyLimit = Math.min(maxKeys, INITIAL_KEYS);
+    keyLimit = initialKeys;
     keys = new KeyTable(keyLimit);
   }
 

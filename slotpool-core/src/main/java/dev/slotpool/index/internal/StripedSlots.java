@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The per-slot state of a sharded allocator and the list surgery on it: which slots are cold, used
- * or warm, each slot's key and resident bytes, and each stripe's warm lists.
+ * The per-slot state of a sharded allocator: which slots are cold, used or warm, each slot's key,
+ * resident bytes and free stamp, and each stripe's warm lists (linked by {@link WarmLists}, the
+ * same code as the exact allocator's).
  *
  * <p>Not thread-safe by itself: its caller, {@code ShardedAffinityIndexAllocator}, holds a slot's
  * stripe monitor for every method that takes a {@link Stripe}, owns a used slot's fields, and reads
@@ -61,10 +62,7 @@ public final class StripedSlots {
   private final int[] keyHash;
   private final long[] resident;
   private final long[] freedAt;
-  private final int[] warmPrev;
-  private final int[] warmNext;
-  private final int[] keyPrev;
-  private final int[] keyNext;
+  private final WarmLists lists;
 
   /**
    * Creates the state of {@code capacity} cold slots.
@@ -87,10 +85,7 @@ public final class StripedSlots {
     keyHash = new int[length];
     resident = new long[length];
     freedAt = new long[length];
-    warmPrev = new int[length];
-    warmNext = new int[length];
-    keyPrev = new int[length];
-    keyNext = new int[length];
+    lists = new WarmLists(length);
   }
 
   /** The state of the slot at position {@code p}, read with acquire. */
@@ -229,80 +224,16 @@ public final class StripedSlots {
     int tail = st.warmTail;
     STAMP.setOpaque(freedAt, slot, clock.nextStamp(tail == NIL ? 0 : freedAt[tail]));
     STATE.setRelease(state, slot, WARM);
-    warmPrev[slot] = tail;
-    warmNext[slot] = NIL;
-    if (tail == NIL) {
-      st.setWarmHead(slot);
-    } else {
-      warmNext[tail] = slot;
-    }
-    st.warmTail = slot;
+    lists.appendWarm(st, slot);
     st.setWarm(st.warm + 1);
     if (key != null) {
-      appendAffine(st, slot, key, hash, entry);
-    }
-  }
-
-  private void appendAffine(Stripe st, int slot, Object key, int hash, int entry) {
-    KeyTable keys = st.keys;
-    keyNext[slot] = NIL;
-    if (entry == NIL) {
-      keyPrev[slot] = NIL;
-      if (st.emptied != NIL) {
-        keys.remove(st.emptied);
-        st.emptied = NIL;
-      }
-      st.insertKey(key, hash, slot);
-    } else {
-      int tail = keys.tail(entry);
-      keyPrev[slot] = tail;
-      if (tail == NIL) {
-        // Only the stripe's emptied entry has an empty list: it is in use again.
-        keys.setHead(entry, slot);
-        st.emptied = NIL;
-      } else {
-        keyNext[tail] = slot;
-      }
-      keys.setTail(entry, slot);
+      lists.appendAffine(st, slot, key, hash, entry);
     }
   }
 
   /** With {@code st} held: takes a warm slot off its lists; {@code entry} is its key's or NIL. */
   public void unlinkWarm(Stripe st, int slot, int entry) {
-    int prev = warmPrev[slot];
-    int next = warmNext[slot];
-    if (prev == NIL) {
-      st.setWarmHead(next);
-    } else {
-      warmNext[prev] = next;
-    }
-    if (next == NIL) {
-      st.warmTail = prev;
-    } else {
-      warmPrev[next] = prev;
-    }
-    if (entry != NIL) {
-      KeyTable keys = st.keys;
-      prev = keyPrev[slot];
-      next = keyNext[slot];
-      if (prev == NIL) {
-        keys.setHead(entry, next);
-      } else {
-        keyNext[prev] = next;
-      }
-      if (next == NIL) {
-        keys.setTail(entry, prev);
-      } else {
-        keyPrev[next] = prev;
-      }
-      if (prev == NIL && next == NIL) {
-        // The key's list is now empty: keep its entry, drop the stripe's previous emptied one.
-        if (st.emptied != NIL) {
-          entry = keys.remove(st.emptied, entry);
-        }
-        st.emptied = entry;
-      }
-    }
+    lists.unlink(st, slot, entry);
     st.setWarm(st.warm - 1);
     long before = st.bytes;
     st.bytes = before - resident[slot];
@@ -318,7 +249,7 @@ public final class StripedSlots {
   public List<Integer> warmSlots() {
     List<Integer> out = new ArrayList<>();
     for (Stripe st : stripes) {
-      for (int p = st.warmHead; p != NIL; p = warmNext[p]) {
+      for (int p = st.warmHead; p != NIL; p = lists.warmNext(p)) {
         out.add(p);
       }
     }
@@ -347,51 +278,37 @@ public final class StripedSlots {
     int onKeyLists = 0;
     for (int i = 0; i < shards; i++) {
       Stripe st = stripes[i];
-      int warm = 0;
-      long bytes = 0;
-      int prev = NIL;
-      for (int s = st.warmHead; s != NIL; s = warmNext[s]) {
-        check(state[s] == WARM, "slot %d on stripe %d's list is not warm", s, i);
-        check(warmPrev[s] == prev, "slot %d: warmPrev %d, expected %d", s, warmPrev[s], prev);
-        check(prev == NIL || freedAt[prev] < freedAt[s], "stripe %d not in stamp order", i);
-        check(
-            slotKey[s] == null || st.keys.findIdentical(slotKey[s], keyHash[s]) != NIL,
-            "slot %d: its key is not in its stripe's table under its hash",
-            s);
-        check(
-            stripeFor(slotKey[s], keyHash[s], s) == st,
-            "slot %d is warm in stripe %d, not its own",
-            s,
-            i);
-        check(++warm <= capacity, "stripe %d's list has a cycle", i);
-        bytes += resident[s];
-        keyedTotal += slotKey[s] != null ? 1 : 0;
-        prev = s;
-      }
-      check(st.warmTail == prev, "stripe %d: warmTail %d, expected %d", i, st.warmTail, prev);
+      String name = "stripe " + i;
+      long[] bytes = {0};
+      int[] keyed = {0};
+      int[] prev = {NIL};
+      int warm =
+          lists.checkWarmList(
+              st,
+              name,
+              capacity,
+              s -> {
+                check(state[s] == WARM, "slot %d on %s's list is not warm", s, name);
+                check(
+                    prev[0] == NIL || freedAt[prev[0]] < freedAt[s], "%s not in stamp order", name);
+                check(
+                    slotKey[s] == null || st.keys.findIdentical(slotKey[s], keyHash[s]) != NIL,
+                    "slot %d: its key is not in its stripe's table under its hash",
+                    s);
+                check(
+                    stripeFor(slotKey[s], keyHash[s], s) == st,
+                    "slot %d is warm in %s, not its own",
+                    s,
+                    name);
+                bytes[0] += resident[s];
+                keyed[0] += slotKey[s] != null ? 1 : 0;
+                prev[0] = s;
+              });
       check(st.warm == warm, "stripe %d: warm %d, list holds %d", i, st.warm, warm);
-      check(st.bytes == bytes, "stripe %d: bytes %d, slots hold %d", i, st.bytes, bytes);
+      check(st.bytes == bytes[0], "stripe %d: bytes %d, slots hold %d", i, st.bytes, bytes[0]);
       warmTotal += warm;
-
-      KeyTable keys = st.keys;
-      for (int e = 0; e < keys.length(); e++) {
-        Object key = keys.keyAt(e);
-        if (key == null) {
-          continue;
-        }
-        check(keys.findIdentical(key, keys.hashAt(e)) == e, "key %s not found at its entry", key);
-        check(keys.head(e) != NIL || e == st.emptied, "key %s has an empty list", key);
-        check(e != st.emptied || keys.head(e) == NIL, "stripe %d: emptied entry holds a list", i);
-        prev = NIL;
-        for (int s = keys.head(e); s != NIL; s = keyNext[s]) {
-          check(state[s] == WARM, "slot %d on %s's list is not warm", s, key);
-          check(key == slotKey[s], "slot %d on %s's list is affine to %s", s, key, slotKey[s]);
-          check(keyPrev[s] == prev, "slot %d: keyPrev %d, expected %d", s, keyPrev[s], prev);
-          check(++onKeyLists <= capacity, "key list of %s has a cycle", key);
-          prev = s;
-        }
-        check(keys.tail(e) == prev, "key %s: tail %d, expected %d", key, keys.tail(e), prev);
-      }
+      keyedTotal += keyed[0];
+      onKeyLists += lists.checkKeyLists(st, name, capacity, s -> state[s] == WARM, s -> slotKey[s]);
     }
     check(
         onKeyLists == keyedTotal,

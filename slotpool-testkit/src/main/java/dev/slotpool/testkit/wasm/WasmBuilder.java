@@ -5,10 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Writes WebAssembly binary modules for tests: types, imported globals, memories, functions,
- * exports, active and passive data segments. Only what the tests need; every section is written in
- * the order the binary format requires. Each function is exported under its name and gets its own
- * type. Test-only: no validation beyond what the binary format's encoding needs.
+ * Writes WebAssembly binary modules for tests: types, imported globals, funcref tables, memories,
+ * globals, functions, exports, active and passive data and element segments. Only what the tests
+ * need; every section is written in the order the binary format requires. Each function is exported
+ * under its name and gets its own type. Test-only: no validation beyond what the binary format's
+ * encoding needs.
  *
  * <p>Not thread-safe.
  */
@@ -20,7 +21,10 @@ public final class WasmBuilder {
 
   private final List<byte[]> types = new ArrayList<>();
   private final List<byte[]> imports = new ArrayList<>();
+  private final List<byte[]> tables = new ArrayList<>();
   private final List<byte[]> memories = new ArrayList<>();
+  private final List<byte[]> globals = new ArrayList<>();
+  private final List<byte[]> elements = new ArrayList<>();
   private final List<Integer> functionTypes = new ArrayList<>();
   private final List<byte[]> bodies = new ArrayList<>();
   private final List<byte[]> exports = new ArrayList<>();
@@ -46,6 +50,60 @@ public final class WasmBuilder {
     }
     memories.add(out.toByteArray());
     return this;
+  }
+
+  /**
+   * Declares a funcref table with a minimum and a maximum ({@code -1}: none); returns its index.
+   */
+  public int table(int min, int max) {
+    var out = new Bytes().u8(0x70);
+    if (max < 0) {
+      out.u8(0x00).u32(min);
+    } else {
+      out.u8(0x01).u32(min).u32(max);
+    }
+    tables.add(out.toByteArray());
+    return tables.size() - 1;
+  }
+
+  /** Declares an i32 global with a constant initial value; returns its index. */
+  public int globalI32(boolean mutable, int value) {
+    globals.add(new Bytes().u8(I32).u8(mutable ? 1 : 0).u8(0x41).s32(value).u8(0x0B).toByteArray());
+    return importedGlobals + globals.size() - 1;
+  }
+
+  /**
+   * Adds an active element segment writing functions {@code functions} into table {@code table}
+   * from a constant offset; returns its index.
+   */
+  public int activeElements(int table, int offset, int... functions) {
+    var out = new Bytes();
+    if (table == 0) {
+      out.u8(0x00).u8(0x41).s32(offset).u8(0x0B);
+    } else {
+      out.u8(0x02).u32(table).u8(0x41).s32(offset).u8(0x0B).u8(0x00);
+    }
+    elements.add(functionVector(out, functions).toByteArray());
+    return elements.size() - 1;
+  }
+
+  /** Adds a passive element segment of functions {@code functions}; returns its index. */
+  public int passiveElements(int... functions) {
+    elements.add(functionVector(new Bytes().u8(0x01).u8(0x00), functions).toByteArray());
+    return elements.size() - 1;
+  }
+
+  private static Bytes functionVector(Bytes out, int[] functions) {
+    out.u32(functions.length);
+    for (int f : functions) {
+      out.u32(f);
+    }
+    return out;
+  }
+
+  /** The number of functions added so far: the index the next one gets. */
+  public int functionCount() {
+    return functionTypes.size();
   }
 
   /** Exports memory 0 under {@code name}. */
@@ -129,12 +187,15 @@ public final class WasmBuilder {
       funcs.add(new Bytes().u32(t).toByteArray());
     }
     section(out, 3, funcs);
+    section(out, 4, tables);
     section(out, 5, memories);
+    section(out, 6, globals);
     section(out, 7, exports);
     if (start >= 0) {
       byte[] index = new Bytes().u32(start).toByteArray();
       out.u8(8).u32(index.length).bytes(index);
     }
+    section(out, 9, elements);
     if (needsDataCount) {
       byte[] count = new Bytes().u32(data.size()).toByteArray();
       out.u8(12).u32(count.length).bytes(count);
@@ -242,6 +303,67 @@ public final class WasmBuilder {
 
     public Code memoryGrow() {
       out.u8(0x40).u8(0x00);
+      return this;
+    }
+
+    public Code drop() {
+      out.u8(0x1A);
+      return this;
+    }
+
+    public Code globalGet(int global) {
+      out.u8(0x23).u32(global);
+      return this;
+    }
+
+    public Code globalSet(int global) {
+      out.u8(0x24).u32(global);
+      return this;
+    }
+
+    /** {@code ref.null func}. */
+    public Code refNullFunc() {
+      out.u8(0xD0).u8(0x70);
+      return this;
+    }
+
+    public Code refFunc(int function) {
+      out.u8(0xD2).u32(function);
+      return this;
+    }
+
+    public Code tableGet(int table) {
+      out.u8(0x25).u32(table);
+      return this;
+    }
+
+    public Code tableSet(int table) {
+      out.u8(0x26).u32(table);
+      return this;
+    }
+
+    public Code tableInit(int segment, int table) {
+      out.u8(0xFC).u32(12).u32(segment).u32(table);
+      return this;
+    }
+
+    public Code elemDrop(int segment) {
+      out.u8(0xFC).u32(13).u32(segment);
+      return this;
+    }
+
+    public Code tableGrow(int table) {
+      out.u8(0xFC).u32(15).u32(table);
+      return this;
+    }
+
+    public Code tableSize(int table) {
+      out.u8(0xFC).u32(16).u32(table);
+      return this;
+    }
+
+    public Code tableFill(int table) {
+      out.u8(0xFC).u32(17).u32(table);
       return this;
     }
 
