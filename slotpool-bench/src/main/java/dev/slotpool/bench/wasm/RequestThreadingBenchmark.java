@@ -7,6 +7,7 @@ import dev.slotpool.chicory.PooledInstance;
 import dev.slotpool.chicory.WasmInstancePool;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -30,9 +31,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * One real-module request per operation on the default pool, as services run it: closed on the
  * request's own thread ({@code defaultPool}), or handed off and closed by another thread, as
  * asynchronous code does ({@code defaultPoolHandOff}: a closer thread drains a queue of instances
- * whose work is done), against plain Chicory; with {@code idleThreads} parked platform threads
- * alive in the JVM, since a JVM-wide handshake per release would cost more the more threads there
- * are.
+ * whose work is done), against plain Chicory, synchronous and with the same hand-off of its
+ * finished instance to the closer thread ({@code plainHandOff}, which shows what the queue and the
+ * closer's wake-up cost by themselves); with {@code idleThreads} parked platform threads alive in
+ * the JVM, since a JVM-wide handshake per release would cost more the more threads there are.
  *
  * <p>Run: {@code java -jar slotpool-bench/target/benchmarks.jar RequestThreadingBenchmark} (quick
  * look: add {@code -f 1 -wi 2 -i 3 -w 1s -r 1s}).
@@ -59,7 +61,8 @@ public class RequestThreadingBenchmark {
   private Instantiator plain;
   private Instantiator sync;
   private Instantiator handOff;
-  private final LinkedBlockingQueue<PooledInstance> toClose = new LinkedBlockingQueue<>();
+  private final LinkedBlockingQueue<AutoCloseable> toClose = new LinkedBlockingQueue<>();
+  private Instantiator plainHandOff;
   private final List<Thread> idle = new ArrayList<>();
   private Thread closer;
   private volatile boolean running;
@@ -72,6 +75,7 @@ public class RequestThreadingBenchmark {
     plain = Instantiator.plain();
     sync = Instantiator.pooled(pool);
     handOff = new HandOff();
+    plainHandOff = new PlainHandOff();
     running = true;
     for (int i = 0; i < idleThreads; i++) {
       Thread t =
@@ -107,6 +111,11 @@ public class RequestThreadingBenchmark {
   }
 
   @Benchmark
+  public byte[] plainHandOff() {
+    return real.request(plainHandOff, machine);
+  }
+
+  @Benchmark
   public byte[] defaultPoolHandOff() {
     return real.request(handOff, machine);
   }
@@ -125,19 +134,43 @@ public class RequestThreadingBenchmark {
     }
   }
 
+  /** Plain Chicory, its finished instance handed to the closer thread, which only drops it. */
+  private final class PlainHandOff implements Instantiator {
+    @Override
+    public <T> T run(
+        WasmModule wasm, Consumer<Instance.Builder> customizer, Function<Instance, T> body) {
+      Instance.Builder builder = Instance.builder(wasm);
+      customizer.accept(builder);
+      Instance instance = builder.build();
+      try {
+        return body.apply(instance);
+      } finally {
+        toClose.add(() -> Objects.requireNonNull(instance));
+      }
+    }
+  }
+
   private void closeLoop() {
     while (running || !toClose.isEmpty()) {
       try {
-        toClose.take().close();
+        close(toClose.take());
       } catch (InterruptedException e) {
-        PooledInstance rest;
+        AutoCloseable rest;
         while ((rest = toClose.poll()) != null) {
-          rest.close();
+          close(rest);
         }
         if (!running) {
           return;
         }
       }
+    }
+  }
+
+  private static void close(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
