@@ -173,9 +173,7 @@ public final class WasmInstancePool implements AutoCloseable {
       var memories = new InstanceMemories(releasedHook(plan), counters);
       try {
         Instance.Builder builder = Instance.builder(module);
-        MachineFactories.preset(builder, memories);
-        customizer.accept(builder);
-        MachineFactories.guard(builder, memories);
+        MachineFactories.customize(builder, customizer, memories);
         builder.withMemoryFactory(limits -> createMemory(plan, memories, limits, wait));
         builder.withTableFactory(PrivateTables.FACTORY);
         Instance instance = builder.build();

@@ -212,9 +212,7 @@ public final class WasmSnapshot implements AutoCloseable {
       try {
         var leases = new Leases(memories, wait);
         Instance.Builder builder = Instance.builder(restoreModule);
-        MachineFactories.preset(builder, memories);
-        (override == null ? customizer : override).accept(builder);
-        MachineFactories.guard(builder, memories);
+        MachineFactories.customize(builder, override == null ? customizer : override, memories);
         builder
             .withMemoryFactory(leases::create)
             .withGlobalFactory(state.globalFactory())

@@ -150,6 +150,54 @@ class CancellationTest {
     }
   }
 
+  /**
+   * Two threads calling into one instance at once (Chicory does not forbid it): a close cancels
+   * both, each thread's interrupt is cleared as its own call ends, and the instance counts as one
+   * running instance throughout.
+   */
+  @Test
+  void watchdogClose_twoThreadsInOneInstance_cancelsBoth_clearsBothInterrupts() throws Exception {
+    try (var pool = WasmInstancePool.builder().slots(1).build()) {
+      var inHost = new CountDownLatch(2);
+      var release = new CountDownLatch(1);
+      var instance =
+          pool.instantiate(
+              LifecycleModules.hostCall(),
+              b ->
+                  b.withImportValues(
+                      LifecycleModules.hostImport(
+                          () -> {
+                            inHost.countDown();
+                            awaitUninterruptibly(release);
+                          })));
+      var failures = new ConcurrentLinkedQueue<Throwable>();
+      var flags = new ConcurrentLinkedQueue<Boolean>();
+      List<Thread> callers = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        callers.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      failures.add(
+                          catchThrowable(() -> instance.instance().export("call").apply()));
+                      flags.add(Thread.currentThread().isInterrupted());
+                    }));
+      }
+      inHost.await();
+      assertThat(pool.instanceStats().running()).isEqualTo(1);
+      instance.close(); // interrupts both callers
+      release.countDown();
+      for (Thread caller : callers) {
+        caller.join();
+      }
+      assertThat(failures).hasSize(2).allMatch(f -> f instanceof ChicoryInterruptedException);
+      assertThat(flags).containsExactly(false, false);
+      assertThat(pool.instanceStats().running()).isZero();
+      assertThat(pool.instanceStats().cancelled()).isEqualTo(1);
+      assertThat(instance.isRunning()).isFalse();
+    }
+  }
+
   @Test
   void closeFromAnotherThread_noCallRunning_releasesAtOnce_noInterruptAnywhere() throws Exception {
     try (var pool = WasmInstancePool.builder().slots(1).build()) {

@@ -29,11 +29,6 @@ public final class GuardedMachine implements Machine {
     return created -> new GuardedMachine(factory.apply(created), instance);
   }
 
-  /** The machine this one guards. */
-  public Machine machine() {
-    return machine;
-  }
-
   @Override
   public long[] call(int funcId, long[] args) throws ChicoryException {
     instance.enter();

@@ -277,10 +277,7 @@ public final class InstanceMemories {
         return;
       }
     }
-    if (runner == null && others.isEmpty()) {
-      counters.callStarted();
-    }
-    others.add(new Runner(current));
+    others.add(new Runner(current)); // runner or others are busy: counted as running already
   }
 
   private void exitOther(Thread current) {
