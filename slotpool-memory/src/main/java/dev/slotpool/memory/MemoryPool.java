@@ -135,24 +135,8 @@ public final class MemoryPool implements AutoCloseable {
   private final MemorySegment scopedReservation;
 
   static {
-    PoolScopedLeases.install(
-        s ->
-            new MemoryPool(
-                new PoolSettings(
-                    s.slots(),
-                    s.maxMemoryBytes(),
-                    s.guardBytes(),
-                    s.residentMode(),
-                    s.keepResidentBytes(),
-                    s.residentBudgetBytes(),
-                    s.maxUnusedWarmSlots(),
-                    s.decommitBatchSize(),
-                    s.usePagemapScan(),
-                    false, // pool-scoped leases are not confined to any thread
-                    s.recordAllocationSites(),
-                    s.maxWait()),
-                null,
-                true));
+    // Pool-scoped leases are not confined to any thread, whatever the builder said.
+    PoolScopedLeases.install(s -> new MemoryPool(s.withThreadConfined(false), null, true));
   }
 
   private MemoryPool(PoolSettings s, String jmxName, boolean poolScoped) {

@@ -176,6 +176,23 @@ public record PoolSettings(
     return slots * (maxMemoryBytes + guardBytes);
   }
 
+  /** These settings with {@code threadConfined} replaced. */
+  PoolSettings withThreadConfined(boolean confined) {
+    return new PoolSettings(
+        slots,
+        maxMemoryBytes,
+        guardBytes,
+        residentMode,
+        keepResidentBytes,
+        residentBudgetBytes,
+        maxUnusedWarmSlots,
+        decommitBatchSize,
+        usePagemapScan,
+        confined,
+        recordAllocationSites,
+        maxWait);
+  }
+
   private static IllegalArgumentException outOfRange(String name, long value, String expected) {
     return new IllegalArgumentException(name + ": " + value + " (expected: " + expected + ")");
   }
