@@ -76,6 +76,10 @@ final class BenchIndexCommand implements Callable<Integer> {
         workload.model == WorkloadOptions.Model.seed,
         "--model",
         "--model seed, the model whose steps bench index times, or no --model");
+    for (String option : WorkloadOptions.STEADY_OPTIONS) {
+      // Not "--model steady", the usual hint, which bench index would refuse in turn.
+      workload.refuseUnless(false, option, "simulate or tune: bench index times the seed model");
+    }
     workload.model = WorkloadOptions.Model.seed; // the tape is the seed model's: free or allocate
     Simulator.Config config = workload.config();
     if (config.trace() != null) {

@@ -437,13 +437,16 @@ final class WorkloadOptions {
     return !workload.startsWith("trace:") && model == Model.steady && !coldStart;
   }
 
+  /** The options only the steady model reads. */
+  static final List<String> STEADY_OPTIONS =
+      List.of("--arrivals", "--concurrency", "--service", "--warmup", "--cold-start");
+
   /** Refuses every option that the chosen model, workload or fleet would ignore. */
   private void checkApplies() {
     boolean trace = workload.startsWith("trace:");
     String steady =
         trace ? "a generated workload, not a trace, with --model steady" : "--model steady";
-    for (String option :
-        new String[] {"--arrivals", "--concurrency", "--service", "--warmup", "--cold-start"}) {
+    for (String option : STEADY_OPTIONS) {
       refuseUnless(!trace && model == Model.steady, option, steady);
     }
     String seed = trace ? "a generated workload, not a trace, with --model seed" : "--model seed";

@@ -111,6 +111,8 @@ class AnswersTest {
             + " fixed)",
         "tune | --slots 10,20 | counts given (expected: one; only simulate sweeps a list)",
         "bench index | --model steady | --model: has no effect here (expected: --model seed",
+        "bench index | --arrivals poisson | --arrivals: has no effect here (expected: simulate or"
+            + " tune: bench index times the seed model)",
       })
   void option_thatTheRunWouldIgnore_exits2NamingWhatItNeeds(
       String command, String options, String expected) {

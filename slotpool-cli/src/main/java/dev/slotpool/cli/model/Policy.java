@@ -1,11 +1,9 @@
 package dev.slotpool.cli.model;
 
-import dev.slotpool.cli.input.BadInputException;
 import dev.slotpool.index.AffinityAllocator;
 import dev.slotpool.index.AffinityIndexAllocator;
 import dev.slotpool.index.ShardedAffinityIndexAllocator;
 import dev.slotpool.index.SimpleIndexAllocator;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -72,22 +70,6 @@ public interface Policy {
     /** One line for help and reports. */
     public String description() {
       return description;
-    }
-
-    /** The policy named {@code label}. */
-    public static Kind parse(String label) {
-      for (Kind kind : values()) {
-        if (kind.label().equals(label.strip())) {
-          return kind;
-        }
-      }
-      throw new BadInputException(
-          "--policy: unknown policy '" + label + "' (expected one of: " + labels() + ")");
-    }
-
-    /** All labels, comma-separated. */
-    public static String labels() {
-      return String.join(", ", Arrays.stream(values()).map(Kind::label).toList());
     }
 
     /** Every policy, in declaration order. */

@@ -51,19 +51,6 @@ public final class Router {
     public String label() {
       return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
-
-    /** The policy named {@code label}. */
-    public static Kind parse(String label) {
-      for (Kind kind : values()) {
-        if (kind.label().equals(label.strip())) {
-          return kind;
-        }
-      }
-      throw new BadInputException(
-          "--routing: unknown routing '"
-              + label
-              + "' (expected one of: random, round-robin, hash, bounded-hash)");
-    }
   }
 
   private final Kind kind;

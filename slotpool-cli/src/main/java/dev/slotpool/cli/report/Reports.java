@@ -1,13 +1,14 @@
 package dev.slotpool.cli.report;
 
-import dev.slotpool.cli.input.Sizes;
 import dev.slotpool.cli.model.SimResult;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** Writes simulation results as an aligned table, CSV or JSON. Stateless. */
+/**
+ * Writes simulation results as CSV or JSON (the table is {@link Sweep}'s), and the cells and
+ * columns tables share. Stateless.
+ */
 public final class Reports {
   /** The CSV header; the column names are a stable interface for scripts. */
   public static final String CSV_HEADER =
@@ -121,56 +122,6 @@ public final class Reports {
       }
     }
     return s.append('"').toString();
-  }
-
-  /**
-   * Writes an aligned table for people, one row per result; a fleet run adds the per-host columns.
-   */
-  public static void table(List<SimResult> results, PrintWriter out) {
-    boolean fleet = results.get(0).fleet().hosts() > 1;
-    List<String[]> rows = new ArrayList<>();
-    List<String> header =
-        new ArrayList<>(
-            List.of(
-                "policy",
-                "max-warm",
-                "hit rate",
-                "cold",
-                "evictions",
-                "failed",
-                "warm mean",
-                "warm peak",
-                "resident mean",
-                "resident peak",
-                "decommits",
-                "cost/alloc"));
-    if (fleet) {
-      header.addAll(List.of("imbalance", "peak/host"));
-    }
-    rows.add(header.toArray(String[]::new));
-    for (SimResult r : results) {
-      List<String> row =
-          new ArrayList<>(
-              List.of(
-                  r.policy(),
-                  r.maxWarm() < 0 ? "-" : Integer.toString(r.maxWarm()),
-                  String.format(Locale.ROOT, "%.2f%%", 100 * r.hitRate()),
-                  grouped(r.coldAllocs()),
-                  grouped(r.evictions()),
-                  grouped(r.failures()),
-                  fixed(r.meanUnusedWarm(), 1),
-                  grouped(r.peakUnusedWarm()),
-                  Sizes.format(r.meanResidentBytes()),
-                  Sizes.format(r.peakResidentBytes()),
-                  grouped(r.decommits()),
-                  String.format(Locale.ROOT, "%.1f us", r.meanCostMicros())));
-      if (fleet) {
-        row.add(fixed(r.fleet().imbalance(), 2));
-        row.add(Sizes.format(r.fleet().peakResidentPerHost()));
-      }
-      rows.add(row.toArray(String[]::new));
-    }
-    aligned(rows, out, 1);
   }
 
   /**

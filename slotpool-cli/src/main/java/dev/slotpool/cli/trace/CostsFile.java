@@ -5,11 +5,11 @@ import dev.slotpool.cli.input.InputFiles;
 import dev.slotpool.cli.model.CostModel;
 import dev.slotpool.cli.report.Reports;
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -69,8 +69,12 @@ public final class CostsFile {
    */
   public static Measured read(Path file) {
     Map<String, Double> values = new LinkedHashMap<>();
-    InputFiles.checkRegular("--costs", file, InputFiles.MAX_COSTS_BYTES);
-    try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+    // Read whole, so the bound holds even if the file grows after its size is checked.
+    byte[] content = InputFiles.readAll("--costs", file, InputFiles.MAX_COSTS_BYTES);
+    try (BufferedReader reader =
+        new BufferedReader(
+            new InputStreamReader(
+                new ByteArrayInputStream(content), StandardCharsets.UTF_8.newDecoder()))) {
       int lineNumber = 0;
       boolean header = false;
       for (String line = reader.readLine(); line != null; line = reader.readLine()) {
@@ -121,8 +125,6 @@ public final class CostsFile {
         }
         values.put(name, value);
       }
-    } catch (NoSuchFileException e) {
-      throw new BadInputException("--costs: " + file + ": no such file");
     } catch (IOException e) {
       throw new BadInputException("--costs: " + file + ": cannot read (" + e.getMessage() + ")");
     }
