@@ -14,8 +14,10 @@ import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.lang.ref.WeakReference;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
@@ -121,7 +123,7 @@ public final class SlotpoolMetrics implements MeterBinder {
       Map<Tags, WeakReference<Object>> bound =
           BOUND.computeIfAbsent(registry, r -> new HashMap<>());
       WeakReference<Object> previous = bound.get(tags);
-      boolean registered = isRegistered(registry);
+      boolean registered = isRegistered(registry, bound.keySet());
       if (registered && previous != null && previous.get() == pool) {
         return; // bound already, to this very pool
       }
@@ -139,14 +141,34 @@ public final class SlotpoolMetrics implements MeterBinder {
     }
   }
 
-  /** Whether a meter with exactly this binder's tags is in {@code registry}. */
-  private boolean isRegistered(MeterRegistry registry) {
+  /**
+   * Whether a meter with this binder's tags is in {@code registry}. A registry may add tags of its
+   * own (common tags), so a meter is this tag set's if it holds these tags and no other bound tag
+   * set that holds them too (a name bound again with more tags of the user's).
+   */
+  private boolean isRegistered(MeterRegistry registry, Set<Tags> boundTags) {
+    Set<Tag> ours = toSet(tags);
     for (Meter meter : registry.find(PROBE).tags(tags).meters()) {
-      if (Tags.of(meter.getId().getTags()).equals(tags)) {
+      Set<Tag> its = toSet(meter.getId().getTags());
+      boolean another = false;
+      for (Tags other : boundTags) {
+        Set<Tag> more = toSet(other);
+        if (!other.equals(tags) && more.containsAll(ours) && its.containsAll(more)) {
+          another = true;
+          break;
+        }
+      }
+      if (!another) {
         return true;
       }
     }
     return false;
+  }
+
+  private static Set<Tag> toSet(Iterable<Tag> tags) {
+    Set<Tag> set = new HashSet<>();
+    tags.forEach(set::add);
+    return set;
   }
 
   private void register(MeterRegistry registry) {

@@ -279,4 +279,25 @@ class SlotpoolMetricsTest {
       assertThat(gauge("slotpool.slots.max")).isEqualTo(3);
     }
   }
+
+  @Test
+  void secondPool_underABoundName_isRejected_whenTheRegistryAddsCommonTags() {
+    SimpleMeterRegistry tagged = new SimpleMeterRegistry();
+    tagged.config().commonTags("app", "test");
+    try (MemoryPool first = MemoryPool.builder().slots(2).maxMemoryBytes(PAGE).build();
+        MemoryPool second = MemoryPool.builder().slots(3).maxMemoryBytes(PAGE).build()) {
+      new SlotpoolMetrics(first, "p").bindTo(tagged);
+      new SlotpoolMetrics(first, "p").bindTo(tagged); // the same pool again: harmless
+      new SlotpoolMetrics(second, "p", Tags.of("shard", "2")).bindTo(tagged); // other tags
+      List<Meter> before = List.copyOf(tagged.getMeters());
+
+      assertThatThrownBy(() -> new SlotpoolMetrics(second, "p").bindTo(tagged))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("already bound");
+      assertThat(tagged.getMeters()).containsExactlyInAnyOrderElementsOf(before);
+      assertThat(tagged.get("slotpool.slots.max").tags("pool", "p", "app", "test").meters())
+          .extracting(m -> m.measure().iterator().next().getValue())
+          .containsExactlyInAnyOrder(2.0, 3.0);
+    }
+  }
 }

@@ -4,7 +4,6 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.MemorySection;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The per-module half of pooled instantiation, computed once per parsed module: one {@link
@@ -22,18 +21,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 /*
  * Implementation notes
  *
- * `uses` counts the live-plan reference (1 until retire()) plus one per in-flight instantiation;
- * tryAcquire increments only a positive count, so once it reaches 0 (the images closed, exactly
- * once) it stays 0. `retired` makes retire() idempotent and tells a closing instance that its
- * slot's affinity must be stripped.
+ * `uses` is a UseCount, the same counting a snapshot's images have: the live-plan reference plus
+ * one per in-flight instantiation, closing the images exactly once. Its retired flag tells a
+ * closing instance that its slot's affinity must be stripped.
  */
 public final class ModulePlan implements AutoCloseable {
   private final MemoryPlan[] memories;
-  private final AtomicInteger uses = new AtomicInteger(1);
-  private volatile boolean retired;
+  private final UseCount uses;
 
   private ModulePlan(MemoryPlan[] memories) {
     this.memories = memories;
+    this.uses = new UseCount(this::closeImages);
   }
 
   /**
@@ -80,48 +78,33 @@ public final class ModulePlan implements AutoCloseable {
   /**
    * Takes a use of the plan for one instantiation.
    *
-   * @return false if the plan is retired and its images closed (plan the module anew)
+   * @return false if the plan is retired (plan the module anew)
    */
   public boolean tryAcquire() {
-    int n;
-    do {
-      n = uses.get();
-      if (n == 0) {
-        return false;
-      }
-    } while (!uses.compareAndSet(n, n + 1));
-    return true;
+    return uses.tryAcquire();
   }
 
   /** Gives back a use taken by {@link #tryAcquire()}; the last use of a retired plan closes it. */
   public void release() {
-    if (uses.decrementAndGet() == 0) {
-      closeImages();
-    }
+    uses.release();
   }
 
   /**
-   * Marks the plan retired: no new use can be taken once the in-flight ones are released, and the
-   * images close with the last of them (now if there is none). Idempotent.
+   * Marks the plan retired: no new use can be taken, and the images close with the last in-flight
+   * use (now if there is none). Idempotent.
    */
   public void retire() {
-    synchronized (this) {
-      if (retired) {
-        return;
-      }
-      retired = true;
-    }
-    release();
+    uses.retire();
   }
 
   /** Whether {@link #retire()} has been called. */
   public boolean isRetired() {
-    return retired;
+    return uses.isRetired();
   }
 
   /** Whether the images are closed: retired, and no instantiation uses the plan any more. */
   public boolean isClosed() {
-    return uses.get() == 0;
+    return uses.isClosed();
   }
 
   /** Closes the images at once, for a plan that was never shared (a racing duplicate). */

@@ -40,7 +40,8 @@ import java.util.Arrays;
  * in index order (Instance.initialize asks for the defined globals in order, once each), a
  * TableFactory builds each defined table at its captured size from a private copy of its type
  * (PrivateTables: Chicory's TableInstance.grow also grows the TableLimits it was built with, which
- * must not leak out of one instance), and restore() then writes the captured entries and drops the captured segments.
+ * must not leak out of one instance), and restore() then writes the captured entries and drops the
+ * captured segments.
  *
  * Images are sparse: only the 4 KiB runs that hold a non-zero byte are put, so an image costs what
  * the init wrote, and the memfd keeps holes elsewhere.

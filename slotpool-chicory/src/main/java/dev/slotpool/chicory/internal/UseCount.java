@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@linkplain #retire() retired}, each instantiation holds a {@linkplain #tryAcquire() use} while
  * it allocates with it, and {@code onClosed} runs exactly once, when it is retired and its last use
  * is {@linkplain #release() released}, so that a close never pulls an image from under an
- * instantiation. Once retired no new use can be taken. The same discipline as {@link ModulePlan}'s.
+ * instantiation. Once retired no new use can be taken. {@link ModulePlan} counts with it too.
  *
  * <p>Thread-safe: every method may be called from any thread at any time.
  */
