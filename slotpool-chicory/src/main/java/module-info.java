@@ -2,6 +2,8 @@
 module dev.slotpool.chicory {
   requires transitive dev.slotpool.memory;
   requires transitive com.dylibso.chicory.runtime;
+  requires transitive com.dylibso.chicory.wasi;
+  requires com.dylibso.chicory.log;
 
   exports dev.slotpool.chicory;
 }

@@ -34,15 +34,36 @@ import dev.slotpool.chicory.internal.PooledLinearMemory;
 public final class PooledInstance implements AutoCloseable {
   private final Instance instance;
   private final InstanceMemories memories;
+  private final boolean recycled;
 
   PooledInstance(Instance instance, InstanceMemories memories) {
-    this.instance = instance;
-    this.memories = memories;
+    this(instance, memories, false);
   }
 
-  /** The Chicory instance; valid until {@link #close()}. */
+  PooledInstance(Instance instance, InstanceMemories memories, boolean recycled) {
+    this.instance = instance;
+    this.memories = memories;
+    this.recycled = recycled;
+  }
+
+  /**
+   * The Chicory instance; valid until {@link #close()}.
+   *
+   * @throws IllegalStateException if this is an instance of a {@link PreparedModule} and it is
+   *     closed: the {@code Instance} now belongs to the module's next request
+   */
   public Instance instance() {
+    if (recycled && memories.isClosed()) {
+      throw new IllegalStateException(
+          "this PooledInstance is closed: its Instance is recycled for the next request of the"
+              + " module; keep neither it nor functions or memories taken from it past close()");
+    }
     return instance;
+  }
+
+  /** Whether this is an instance of a {@link PreparedModule}, recycled when it is closed. */
+  public boolean isRecyclable() {
+    return recycled;
   }
 
   /** The slot of the instance's first pooled memory, or -1 if it defines no memory. */

@@ -24,7 +24,9 @@ import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Objects;
 import java.util.Set;
+import java.util.EnumMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
@@ -102,15 +104,114 @@ public final class WasmInstancePool implements AutoCloseable {
   private final LongAdder snapshotsTaken = new LongAdder();
   private final LongAdder snapshotInstantiations = new LongAdder();
 
+  /** The instance of a prepared module parked with each slot, if any (see RecycledInstance). */
+  private final AtomicReferenceArray<RecycledInstance<?>> parked;
+
+  private final LongAdder recycled = new LongAdder();
+  private final LongAdder built = new LongAdder();
+  private final EnumMap<RecycleStats.Reason, LongAdder> notRecycled =
+      new EnumMap<>(RecycleStats.Reason.class);
+
   private volatile boolean closed;
 
   private WasmInstancePool(MemoryPool memoryPool) {
     this.memoryPool = memoryPool;
+    this.parked = new AtomicReferenceArray<>(memoryPool.slots());
+    for (RecycleStats.Reason reason : RecycleStats.Reason.values()) {
+      notRecycled.put(reason, new LongAdder());
+    }
   }
 
   /** Starts configuring a pool; the settings are those of {@link MemoryPool.Builder}. */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * Prepares {@code module} for requests: its imports come from {@code linker}, whose host
+   * functions reach each request's context, and its instances are recycled (see {@link
+   * PreparedModule}). The fastest way to run a module per request:
+   *
+   * <pre>{@code
+   * PreparedModule<WasiOptions> prepared = pool.prepare(module, Linker.wasi());
+   * try (PooledInstance pooled = prepared.instantiate(WasiOptions.builder().withStdout(out).build())) {
+   *   pooled.instance().export("_start").apply();
+   * }
+   * }</pre>
+   *
+   * Plans nothing yet: the first instantiation does.
+   */
+  public <C> PreparedModule<C> prepare(WasmModule module, Linker<C> linker) {
+    return prepare(module, linker, NO_CUSTOMIZER);
+  }
+
+  /**
+   * As {@link #prepare(WasmModule, Linker)}, with {@code customizer} configuring Chicory's {@link
+   * Instance.Builder} each time an instance is built (the machine factory, such as the compiler's;
+   * a listener). The pool then sets the imports (the linker's), the memory and the table factories.
+   */
+  public <C> PreparedModule<C> prepare(
+      WasmModule module, Linker<C> linker, Consumer<Instance.Builder> customizer) {
+    Objects.requireNonNull(module, "module");
+    Objects.requireNonNull(linker, "linker");
+    Objects.requireNonNull(customizer, "customizer");
+    if (closed) {
+      throw closedException();
+    }
+    return new PreparedModule<>(this, module, linker, customizer);
+  }
+
+  /**
+   * How the instantiations of this pool's prepared modules got their instances: recycled or
+   * built, and why not recycled (see {@link RecycleStats}).
+   */
+  public RecycleStats recycleStats() {
+    var reasons = new EnumMap<RecycleStats.Reason, Long>(RecycleStats.Reason.class);
+    notRecycled.forEach(
+        (reason, count) -> {
+          long n = count.sum();
+          if (n != 0) {
+            reasons.put(reason, n);
+          }
+        });
+    return new RecycleStats(recycled.sum(), built.sum(), reasons);
+  }
+
+  void countRecycled() {
+    recycled.increment();
+  }
+
+  void countBuilt() {
+    built.increment();
+  }
+
+  void countNotRecycled(RecycleStats.Reason reason) {
+    notRecycled.get(reason).increment();
+  }
+
+  /** Takes the instance parked with {@code slot}, which the caller has just leased, if any. */
+  @SuppressWarnings("unchecked")
+  <C> RecycledInstance<C> takeParked(int slot) {
+    return (RecycledInstance<C>) parked.getAndSet(slot, null);
+  }
+
+  /** Parks {@code instance} with {@code slot}, which its releasing lease still holds. */
+  void park(int slot, RecycledInstance<?> instance) {
+    parked.set(slot, instance);
+  }
+
+  /** Forgets the instance parked with {@code slot}, which another module has just leased. */
+  void unpark(int slot) {
+    if (parked.getPlain(slot) != null) {
+      RecycledInstance<?> dropped = parked.getAndSet(slot, null);
+      if (dropped != null) {
+        dropped.drop();
+      }
+    }
+  }
+
+  MemoryPool memoryPool() {
+    return memoryPool;
   }
 
   /**
@@ -168,6 +269,15 @@ public final class WasmInstancePool implements AutoCloseable {
 
   private PooledInstance instantiate(
       WasmModule module, Consumer<Instance.Builder> customizer, SlotWait wait) {
+    return instantiate(module, customizer, wait, memories -> {});
+  }
+
+  /** As above; {@code built} sees the instance's lifecycle once the instance is built. */
+  PooledInstance instantiate(
+      WasmModule module,
+      Consumer<Instance.Builder> customizer,
+      SlotWait wait,
+      Consumer<InstanceMemories> built) {
     ModulePlan plan = acquirePlan(module);
     try {
       var memories = new InstanceMemories(releasedHook(plan), counters);
@@ -178,6 +288,7 @@ public final class WasmInstancePool implements AutoCloseable {
         builder.withTableFactory(PrivateTables.FACTORY);
         Instance instance = builder.build();
         MachineFactories.check(instance);
+        built.accept(memories);
         return new PooledInstance(instance, memories);
       } catch (RuntimeException | Error e) {
         try {
@@ -397,6 +508,12 @@ public final class WasmInstancePool implements AutoCloseable {
     for (WasmSnapshot snapshot : snapshots.toArray(new WasmSnapshot[0])) {
       snapshot.closeImages(); // images close once no instantiation uses them, as plans' do
     }
+    for (int slot = 0; slot < parked.length(); slot++) {
+      RecycledInstance<?> dropped = parked.getAndSet(slot, null);
+      if (dropped != null) {
+        dropped.drop();
+      }
+    }
     memoryPool.close();
     PoolMBean registered = mbean;
     if (registered != null) {
@@ -414,7 +531,7 @@ public final class WasmInstancePool implements AutoCloseable {
    * step). Caches nothing, and closes what it planned, if the pool is closed. A plan in the map is
    * never retired (purge and close remove it first), so taking a use of it cannot fail.
    */
-  private ModulePlan acquirePlan(WasmModule module) {
+  ModulePlan acquirePlan(WasmModule module) {
     ModulePlan created = null;
     try {
       while (true) {
@@ -443,7 +560,7 @@ public final class WasmInstancePool implements AutoCloseable {
   }
 
   /** What an instance does once its slots are back: strip them if its module was purged since. */
-  private Runnable releasedHook(ModulePlan plan) {
+  Runnable releasedHook(ModulePlan plan) {
     return () -> {
       if (plan.isRetired()) {
         stripAffinity(plan);
@@ -479,6 +596,22 @@ public final class WasmInstancePool implements AutoCloseable {
       ModulePlan plan, InstanceMemories memories, MemoryLimits limits, SlotWait wait) {
     int index = memories.memories().length;
     MemoryPlan memoryPlan = plan.memory(index);
+    checkInitialSize(memoryPlan, limits);
+    long initialBytes = (long) limits.initialPages() * Memory.PAGE_SIZE;
+    // The image fits unless a customizer shrank the initial size; then copy, without affinity.
+    boolean useImage = memoryPlan.image() != null && memoryPlan.imageExtent() <= initialBytes;
+    Object key = (useImage || memoryPlan.image() == null) ? memoryPlan.key() : null;
+    PooledMemory lease =
+        wait.lease(memoryPool, key, useImage ? memoryPlan.image() : null, initialBytes);
+    unpark(lease.slot());
+    return new PooledLinearMemory(lease, limits, memoryPlan, useImage, memories);
+  }
+
+  /**
+   * Throws if a memory of {@code limits} cannot be pooled: shared, or bigger at the start than
+   * {@code maxMemoryBytes}.
+   */
+  void checkInitialSize(MemoryPlan memoryPlan, MemoryLimits limits) {
     if (limits.shared()) {
       throw new UnsupportedOperationException(
           memoryPlan.key() + " is shared (threads proposal): shared memories are not pooled");
@@ -495,12 +628,6 @@ public final class WasmInstancePool implements AutoCloseable {
               + memoryPool.maxMemoryBytes()
               + ")");
     }
-    // The image fits unless a customizer shrank the initial size; then copy, without affinity.
-    boolean useImage = memoryPlan.image() != null && memoryPlan.imageExtent() <= initialBytes;
-    Object key = (useImage || memoryPlan.image() == null) ? memoryPlan.key() : null;
-    PooledMemory lease =
-        wait.lease(memoryPool, key, useImage ? memoryPlan.image() : null, initialBytes);
-    return new PooledLinearMemory(lease, limits, memoryPlan, useImage, memories);
   }
 
   /**

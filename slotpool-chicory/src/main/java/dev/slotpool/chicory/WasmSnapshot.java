@@ -295,6 +295,7 @@ public final class WasmSnapshot implements AutoCloseable {
       long bytes = (long) limits.initialPages() * Memory.PAGE_SIZE;
       boolean imaged = bytes > 0;
       PooledMemory lease = wait.lease(memoryPool, plan.key(), imaged ? plan.image() : null, bytes);
+      pool.unpark(lease.slot());
       return new PooledLinearMemory(lease, limits, plan, imaged, memories);
     }
   }

@@ -56,8 +56,19 @@ public final class InstanceMemories {
   private List<Runner> others; // other threads calling at the same time (misuse, but allowed)
   private Thread lastCaller; // the last thread that entered, or the instantiating one
   private boolean closed;
+  private boolean cancelled; // the close interrupted a running call
   private boolean releasing;
   private boolean released;
+  private Parking parking; // where a recyclable instance goes before its slots are released
+
+  /**
+   * What a recyclable instance does as it is released, before its slots go back to the pool:
+   * resets what the guest can observe and parks the instance with its slot, unless {@code
+   * cancelled} (a close cancelled a call) or something cannot be reset.
+   */
+  public interface Parking {
+    void park(boolean cancelled);
+  }
 
   /**
    * Memories whose release runs {@code afterRelease} once, on the releasing thread, after they are
@@ -67,6 +78,11 @@ public final class InstanceMemories {
     this.afterRelease = afterRelease;
     this.counters = counters;
     this.lastCaller = Thread.currentThread();
+  }
+
+  /** Parks the instance through {@code parking} when it is released; set while instantiating. */
+  public void parkWith(Parking parking) {
+    this.parking = parking;
   }
 
   /** Adds the next memory, in index order; called while instantiating. */
@@ -182,6 +198,7 @@ public final class InstanceMemories {
         }
       }
       if (cancelled) {
+        this.cancelled = true;
         counters.countCancel();
       }
       release = claimRelease();
@@ -233,6 +250,18 @@ public final class InstanceMemories {
 
   private void releaseMemories() {
     RuntimeException failure = null;
+    Parking recycle = parking;
+    if (recycle != null) {
+      boolean wasCancelled;
+      synchronized (this) {
+        wasCancelled = cancelled;
+      }
+      try {
+        recycle.park(wasCancelled);
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+    }
     for (PooledLinearMemory memory : memories()) {
       try {
         memory.release();

@@ -121,11 +121,11 @@ public final class PooledLinearMemory implements Memory {
   private static final int LIVE = 1;
   private static final int CLOSED = 2;
 
-  private final PooledMemory lease;
+  private PooledMemory lease; // replaced only by recycle(), while no call runs
   private final MemoryLimits limits;
   private final MemoryPlan plan;
   private final boolean imageMapped;
-  private final InstanceMemories instance;
+  private InstanceMemories instance; // as `lease`
 
   private MemorySegment seg = MemorySegment.NULL; // read plainly, written through SEG
   private ByteBuffer buf = NO_BYTES; // `seg` as a buffer; read plainly, written through BUF
@@ -174,6 +174,31 @@ public final class PooledLinearMemory implements Memory {
     slot = MemorySegment.NULL;
     dataSegments = null;
     lease.close();
+  }
+
+  /**
+   * Serves a recycled instance's next request from {@code next}, a lease of the same key that holds
+   * the same image (or zeros) at the initial size, as the lease this memory was built with did:
+   * the memory starts over FRESH on it, with {@code dataSegments} (the instance's, restored) as its
+   * passive segments. The caller then initialises it as Chicory would, which copies only the
+   * segments outside the image. Only after {@link #release()}.
+   */
+  public void recycle(PooledMemory next, InstanceMemories nextInstance) {
+    if (state != CLOSED) {
+      throw new IllegalStateException("memory of " + plan.key() + " is still leased");
+    }
+    this.lease = next;
+    this.instance = nextInstance;
+    this.slot = next.segment();
+    this.pages = limits.initialPages();
+    this.invalidated = false;
+    this.state = FRESH;
+    nextInstance.add(this);
+  }
+
+  /** The passive and active segments this memory was initialised with, or null before. */
+  public DataSegment[] dataSegments() {
+    return dataSegments;
   }
 
   /**

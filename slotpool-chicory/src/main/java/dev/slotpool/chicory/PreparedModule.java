@@ -1,0 +1,296 @@
+package dev.slotpool.chicory;
+
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.Global;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.types.MutabilityType;
+import dev.slotpool.chicory.RecycleStats.Reason;
+import dev.slotpool.chicory.internal.InstanceMemories;
+import dev.slotpool.chicory.internal.MachineFactories;
+import dev.slotpool.chicory.internal.MemoryPlan;
+import dev.slotpool.chicory.internal.ModulePlan;
+import dev.slotpool.chicory.internal.PooledLinearMemory;
+import dev.slotpool.chicory.internal.SlotWait;
+import dev.slotpool.chicory.internal.TrackedTable;
+import dev.slotpool.memory.PooledMemory;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * A module with its imports resolved once (Wasmtime's {@code InstancePre}), whose instances are
+ * recycled: {@link #instantiate(Object)} gives each request an instance of the module with the
+ * request's own host state (its {@code context}, for the {@link Linker}'s host functions and
+ * WASI), and when the instance is closed, the Chicory {@code Instance} stays with its warm slot.
+ * The next instantiation that gets that slot resets everything the guest can observe to the
+ * module's initial state, and hands back the same {@code Instance} without constructing anything:
+ *
+ * <ul>
+ *   <li>the memory's contents and size (the slot's reset, as for every pooled instance);
+ *   <li>every mutable global, every table entry, every dropped data and element segment;
+ *   <li>WASI: the request's streams, arguments and environment, and a new descriptor table;
+ *   <li>after a call that trapped or threw, the runtime's machine (its stacks).
+ * </ul>
+ *
+ * <p>An instance whose close cancelled a call, or whose table grew, is dropped instead, and the
+ * next request on its slot builds a new one. A module whose state cannot be reset (an imported
+ * memory, table or mutable global, a start function, exceptions or GC types, other than one memory)
+ * builds a new instance for every request; {@link #recycleStats()} says how many instantiations
+ * recycled and why others did not.
+ *
+ * <p><b>After {@code close()}, the {@code Instance} belongs to the next request.</b> Keep neither
+ * it nor functions or memories taken from it past the {@link PooledInstance}'s close: {@link
+ * PooledInstance#instance()} throws once the instance is closed, and a call through a reference
+ * kept from before may run in another request's instance.
+ *
+ * <p>Thread-safe: any thread may instantiate at any time; each instance is used as {@link
+ * PooledInstance} says.
+ *
+ * @param <C> the type of a request's context (see {@link Linker})
+ */
+public final class PreparedModule<C> {
+  private final WasmInstancePool pool;
+  private final WasmModule module;
+  private final Linker<C> linker;
+  private final Consumer<Instance.Builder> customizer;
+  private final Reason never; // why this module's instances are never recycled, or null
+  private final LongAdder recycled = new LongAdder();
+  private final LongAdder built = new LongAdder();
+  private final EnumMap<Reason, LongAdder> notRecycled = new EnumMap<>(Reason.class);
+
+  PreparedModule(
+      WasmInstancePool pool,
+      WasmModule module,
+      Linker<C> linker,
+      Consumer<Instance.Builder> customizer) {
+    this.pool = pool;
+    this.module = module;
+    this.linker = linker;
+    this.customizer = customizer;
+    this.never = neverRecycled(module, linker);
+    for (Reason reason : Reason.values()) {
+      notRecycled.put(reason, new LongAdder());
+    }
+  }
+
+  /** The module. */
+  public WasmModule module() {
+    return module;
+  }
+
+  /**
+   * Whether this module's instances are recycled at all; if not, {@link #recycleStats()} names the
+   * reason.
+   */
+  public boolean recycles() {
+    return never == null;
+  }
+
+  /**
+   * An instance of the module for one request, whose host functions see {@code context}: a parked
+   * instance reset to the module's initial state if its warm slot has one, else a new one. Waits
+   * for a free slot up to the pool's {@code maxWait}.
+   *
+   * @throws IllegalStateException if the pool is closed
+   * @throws dev.slotpool.memory.PoolExhaustedException if no slot was released within {@code
+   *     maxWait}
+   * @throws com.dylibso.chicory.wasm.ChicoryException whatever Chicory throws for the module
+   */
+  public PooledInstance instantiate(C context) {
+    return instantiate(context, SlotWait.maxWait(pool.memoryPool()));
+  }
+
+  /** As {@link #instantiate(Object)}, waiting up to {@code timeout} for a free slot. */
+  public PooledInstance instantiate(C context, Duration timeout) {
+    return instantiate(context, SlotWait.of(timeout));
+  }
+
+  /** What this module's instantiations did: recycled, built, and why not recycled. */
+  public RecycleStats recycleStats() {
+    var reasons = new EnumMap<Reason, Long>(Reason.class);
+    notRecycled.forEach(
+        (reason, count) -> {
+          long n = count.sum();
+          if (n != 0) {
+            reasons.put(reason, n);
+          }
+        });
+    return new RecycleStats(recycled.sum(), built.sum(), reasons);
+  }
+
+  @Override
+  public String toString() {
+    return "PreparedModule[" + module + (never == null ? "" : ", not recycled: " + never) + "]";
+  }
+
+  private PooledInstance instantiate(C context, SlotWait wait) {
+    if (never != null) {
+      count(never);
+      built.increment();
+      pool.countBuilt();
+      Linker.Binding<C> binding = linker.bind();
+      binding.begin(context);
+      try {
+        return pool.instantiate(
+            module, withImports(binding), wait, memories -> memories.parkWith(c -> binding.close()));
+      } catch (RuntimeException | Error e) {
+        binding.close();
+        throw e;
+      }
+    }
+    ModulePlan plan = pool.acquirePlan(module);
+    try {
+      MemoryPlan memoryPlan = plan.memory(0);
+      MemoryLimits limits = memoryPlan.declaredLimits();
+      long initialBytes = (long) limits.initialPages() * Memory.PAGE_SIZE;
+      pool.checkInitialSize(memoryPlan, limits);
+      PooledMemory lease =
+          wait.lease(pool.memoryPool(), memoryPlan.key(), memoryPlan.image(), initialBytes);
+      RecycledInstance<C> parked = pool.takeParked(lease.slot());
+      if (parked != null && parked.servedBy(this, plan)) {
+        try {
+          PooledInstance instance = parked.reuse(lease, context);
+          recycled.increment();
+          pool.countRecycled();
+          return instance;
+        } catch (RuntimeException | Error e) {
+          parked.drop();
+          throw e;
+        }
+      }
+      if (parked != null) {
+        parked.drop(); // another prepared module's, or of a purged plan
+      }
+      count(parked != null && parked.plan() != plan ? Reason.PURGED : Reason.NO_INSTANCE_ON_SLOT);
+      built.increment();
+      pool.countBuilt();
+      return build(plan, lease, context);
+    } finally {
+      plan.release();
+    }
+  }
+
+  /** Builds a new recyclable instance on {@code lease}, which it owns from here on. */
+  private PooledInstance build(ModulePlan plan, PooledMemory lease, C context) {
+    var memories = new InstanceMemories(pool.releasedHook(plan), pool.counters());
+    Linker.Binding<C> binding = linker.bind();
+    PooledLinearMemory[] memory = new PooledLinearMemory[1];
+    try {
+      binding.begin(context);
+      MemoryPlan memoryPlan = plan.memory(0);
+      Instance.Builder builder = Instance.builder(module);
+      MachineFactories.customize(builder, withImports(binding), memories);
+      builder.withMemoryFactory(
+          limits -> {
+            MemoryLimits declared = memoryPlan.declaredLimits();
+            if (memory[0] != null
+                || limits.initialPages() != declared.initialPages()
+                || limits.maximumPages() != declared.maximumPages()) {
+              throw new UnsupportedOperationException(
+                  memoryPlan.key()
+                      + ": a prepared module's instances keep the module's one memory and its"
+                      + " limits (expected: no withMemoryLimits in the customizer)");
+            }
+            memory[0] =
+                new PooledLinearMemory(
+                    lease, limits, memoryPlan, memoryPlan.image() != null, memories);
+            return memory[0];
+          });
+      builder.withTableFactory(TrackedTable.FACTORY);
+      Instance instance = builder.build();
+      MachineFactories.check(instance);
+      var recycling = RecycledInstance.capture(this, plan, instance, memory[0], binding);
+      memories.parkWith(recycling::park);
+      return new PooledInstance(instance, memories, true);
+    } catch (RuntimeException | Error e) {
+      binding.close();
+      try {
+        if (memory[0] != null) {
+          memories.close();
+        } else {
+          lease.close();
+        }
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  private Consumer<Instance.Builder> withImports(Linker.Binding<C> binding) {
+    return builder -> {
+      customizer.accept(builder);
+      builder.withImportValues(binding.imports()).withStart(false);
+    };
+  }
+
+  WasmInstancePool pool() {
+    return pool;
+  }
+
+  /** Counts an instantiation that built, or an instance dropped, for {@code reason}. */
+  void count(Reason reason) {
+    notRecycled.get(reason).increment();
+    pool.countNotRecycled(reason);
+  }
+
+  /** Why instances of {@code module} linked by {@code linker} can never be recycled, or null. */
+  private static Reason neverRecycled(WasmModule module, Linker<?> linker) {
+    if (linker.hostState() != null) {
+      return Reason.HOST_STATE;
+    }
+    int memories = module.memorySection().map(s -> s.memoryCount()).orElse(0);
+    if (memories != 1 || module.importSection().count(ExternalType.MEMORY) != 0) {
+      return Reason.MEMORY_LAYOUT;
+    }
+    if (module.memorySection().get().getMemory(0).limits().shared()) {
+      return Reason.MEMORY_LAYOUT;
+    }
+    if (module.importSection().count(ExternalType.TABLE) != 0
+        || module.importSection().count(ExternalType.GLOBAL) != 0
+            && importsMutableGlobal(module)) {
+      return Reason.HOST_STATE;
+    }
+    if (module.startSection().isPresent()) {
+      return Reason.START_FUNCTION;
+    }
+    if (module.tagSection().isPresent()) {
+      return Reason.REFERENCE_STATE;
+    }
+    var types = module.typeSection();
+    for (int i = 0; i < types.subTypeCount(); i++) {
+      if (types.getSubType(i).compType().funcType() == null) {
+        return Reason.REFERENCE_STATE; // a struct or array type: GC objects
+      }
+    }
+    for (Global global : module.globalSection().globals()) {
+      if (global.mutabilityType() == MutabilityType.Var && global.valueType().isReference()) {
+        return Reason.REFERENCE_STATE;
+      }
+    }
+    for (int i = 0; i < module.tableSection().tableCount(); i++) {
+      if (!module.tableSection().getTable(i).elementType().equals(
+          com.dylibso.chicory.wasm.types.ValType.FuncRef)) {
+        return Reason.REFERENCE_STATE;
+      }
+    }
+    return null;
+  }
+
+  private static boolean importsMutableGlobal(WasmModule module) {
+    var imports = module.importSection();
+    for (int i = 0; i < imports.importCount(); i++) {
+      if (imports.getImport(i)
+              instanceof com.dylibso.chicory.wasm.types.GlobalImport global
+          && global.mutabilityType() == MutabilityType.Var) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
