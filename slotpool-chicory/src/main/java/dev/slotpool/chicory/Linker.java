@@ -13,8 +13,8 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * The imports of a {@link PreparedModule}, with host state per request: host functions are bound
- * to an instance once, and reach the context of whichever request the instance serves, so
+ * The imports of a {@link PreparedModule}, with host state per request: host functions are bound to
+ * an instance once, and reach the context of whichever request the instance serves, so
  * instantiating (or recycling) an instance rebuilds no host function. {@code C} is the type of a
  * request's context: {@link WasiOptions} for WASI programs ({@link #wasi()}), or a type of the
  * service's own that holds its WASI options and host objects.
@@ -55,7 +55,9 @@ public final class Linker<C> {
     return new Builder<>();
   }
 
-  /** The imports that hold host state a recycled instance cannot reset, or null if there is none. */
+  /**
+   * The imports that hold host state a recycled instance cannot reset, or null if there is none.
+   */
   String hostState() {
     if (shared.memoryCount() > 0) {
       return "imports a memory";
@@ -138,7 +140,10 @@ public final class Linker<C> {
         ContextFunction<? super C> function = f.function;
         builder.addFunction(
             new HostFunction(
-                f.module, f.name, f.type, (instance, args) -> function.apply(context, instance, args)));
+                f.module,
+                f.name,
+                f.type,
+                (instance, args) -> function.apply(context, instance, args)));
       }
       ImportValues shared = linker.shared;
       builder.addFunction(shared.functions());
@@ -194,9 +199,9 @@ public final class Linker<C> {
     }
 
     /**
-     * Imports {@code values} (functions, globals, memories, tables, tags), shared by every instance.
-     * An imported memory or table, or a mutable global, is host state a recycled instance cannot
-     * reset: a prepared module importing one builds a new instance for every request.
+     * Imports {@code values} (functions, globals, memories, tables, tags), shared by every
+     * instance. An imported memory or table, or a mutable global, is host state a recycled instance
+     * cannot reset: a prepared module importing one builds a new instance for every request.
      */
     public Builder<C> imports(ImportValues values) {
       Objects.requireNonNull(values, "values");

@@ -18,17 +18,16 @@ import dev.slotpool.chicory.internal.TrackedTable;
 import dev.slotpool.memory.PooledMemory;
 import java.time.Duration;
 import java.util.EnumMap;
-import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
  * A module with its imports resolved once (Wasmtime's {@code InstancePre}), whose instances are
  * recycled: {@link #instantiate(Object)} gives each request an instance of the module with the
- * request's own host state (its {@code context}, for the {@link Linker}'s host functions and
- * WASI), and when the instance is closed, the Chicory {@code Instance} stays with its warm slot.
- * The next instantiation that gets that slot resets everything the guest can observe to the
- * module's initial state, and hands back the same {@code Instance} without constructing anything:
+ * request's own host state (its {@code context}, for the {@link Linker}'s host functions and WASI),
+ * and when the instance is closed, the Chicory {@code Instance} stays with its warm slot. The next
+ * instantiation that gets that slot resets everything the guest can observe to the module's initial
+ * state, and hands back the same {@code Instance} without constructing anything:
  *
  * <ul>
  *   <li>the memory's contents and size (the slot's reset, as for every pooled instance);
@@ -137,7 +136,10 @@ public final class PreparedModule<C> {
       binding.begin(context);
       try {
         return pool.instantiate(
-            module, withImports(binding), wait, memories -> memories.parkWith(c -> binding.close()));
+            module,
+            withImports(binding),
+            wait,
+            memories -> memories.parkWith(c -> binding.close()));
       } catch (RuntimeException | Error e) {
         binding.close();
         throw e;
@@ -252,8 +254,7 @@ public final class PreparedModule<C> {
       return Reason.MEMORY_LAYOUT;
     }
     if (module.importSection().count(ExternalType.TABLE) != 0
-        || module.importSection().count(ExternalType.GLOBAL) != 0
-            && importsMutableGlobal(module)) {
+        || module.importSection().count(ExternalType.GLOBAL) != 0 && importsMutableGlobal(module)) {
       return Reason.HOST_STATE;
     }
     if (module.startSection().isPresent()) {
@@ -274,8 +275,11 @@ public final class PreparedModule<C> {
       }
     }
     for (int i = 0; i < module.tableSection().tableCount(); i++) {
-      if (!module.tableSection().getTable(i).elementType().equals(
-          com.dylibso.chicory.wasm.types.ValType.FuncRef)) {
+      if (!module
+          .tableSection()
+          .getTable(i)
+          .elementType()
+          .equals(com.dylibso.chicory.wasm.types.ValType.FuncRef)) {
         return Reason.REFERENCE_STATE;
       }
     }
@@ -285,8 +289,7 @@ public final class PreparedModule<C> {
   private static boolean importsMutableGlobal(WasmModule module) {
     var imports = module.importSection();
     for (int i = 0; i < imports.importCount(); i++) {
-      if (imports.getImport(i)
-              instanceof com.dylibso.chicory.wasm.types.GlobalImport global
+      if (imports.getImport(i) instanceof com.dylibso.chicory.wasm.types.GlobalImport global
           && global.mutabilityType() == MutabilityType.Var) {
         return true;
       }

@@ -103,11 +103,12 @@ final class RecycledInstance<C> {
 
   /**
    * Serves the next request on {@code lease}, the slot this instance was parked with, leased with
-   * the module's key and image: the memory starts over on it, and the machine and imports serve
-   * the request.
+   * the module's key and image: the memory starts over on it, and the machine and imports serve the
+   * request.
    */
   PooledInstance reuse(PooledMemory lease, C context) {
-    var memories = new InstanceMemories(prepared.pool().releasedHook(plan), prepared.pool().counters());
+    var memories =
+        new InstanceMemories(prepared.pool().releasedHook(plan), prepared.pool().counters());
     memory.recycle(lease, memories);
     try {
       memory.initialize(instance, segments, 0); // copies what the image does not hold

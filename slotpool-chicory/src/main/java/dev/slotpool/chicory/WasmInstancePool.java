@@ -21,10 +21,10 @@ import dev.slotpool.memory.PoolStats;
 import dev.slotpool.memory.PooledMemory;
 import dev.slotpool.memory.internal.PoolScopedLeases;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.IdentityHashMap;
 import java.util.Objects;
 import java.util.Set;
-import java.util.EnumMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -162,8 +162,8 @@ public final class WasmInstancePool implements AutoCloseable {
   }
 
   /**
-   * How the instantiations of this pool's prepared modules got their instances: recycled or
-   * built, and why not recycled (see {@link RecycleStats}).
+   * How the instantiations of this pool's prepared modules got their instances: recycled or built,
+   * and why not recycled (see {@link RecycleStats}).
    */
   public RecycleStats recycleStats() {
     var reasons = new EnumMap<RecycleStats.Reason, Long>(RecycleStats.Reason.class);

@@ -14,6 +14,10 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.Import;
+import dev.slotpool.chicory.Linker;
+import dev.slotpool.chicory.PooledInstance;
+import dev.slotpool.chicory.PreparedModule;
+import dev.slotpool.chicory.WasmInstancePool;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -228,8 +232,81 @@ public final class RealModule {
     }
   }
 
+  /**
+   * The module prepared in {@code pool} as the README's quick start does: WASI from each request's
+   * options (and the throwing stubs for any other import), running on {@code machine}.
+   */
+  public PreparedModule<WasiOptions> prepare(
+      WasmInstancePool pool, Function<Instance, Machine> machine) {
+    Linker<WasiOptions> linker =
+        Linker.<WasiOptions>builder().wasi(Function.identity()).functions(stubs()).build();
+    return pool.prepare(module(), linker, b -> b.withMachineFactory(machine));
+  }
+
+  /**
+   * Runs one request on an instance of {@code prepared} (see {@link #prepare}): the same WASI
+   * input, entry point and output as {@link #request}, with {@code _start} called explicitly, since
+   * a prepared module's instances never run it while instantiating.
+   */
+  public byte[] request(PreparedModule<WasiOptions> prepared) {
+    var stdout = new ByteArrayOutputStream(256);
+    var stderr = new ByteArrayOutputStream(0);
+    byte[] result = null;
+    try (PooledInstance pooled = prepared.instantiate(options(stdout, stderr))) {
+      Instance instance = pooled.instance();
+      if (isCommand()) {
+        instance.export("_start").apply();
+      }
+      result = body == null ? null : body.apply(instance);
+    } catch (WasiExitException e) {
+      if (e.exitCode() != 0) {
+        throw new IllegalStateException(
+            name
+                + ": exit code "
+                + e.exitCode()
+                + " (expected: 0); stderr: "
+                + stderr.toString(StandardCharsets.UTF_8),
+            e);
+      }
+    }
+    var out = new ByteArrayOutputStream(stdout.size() + stderr.size() + 64);
+    out.writeBytes(stdout.toByteArray());
+    out.writeBytes(stderr.toByteArray());
+    if (result != null) {
+      out.writeBytes(result);
+    }
+    if (files != null) {
+      out.writeBytes(files.get());
+    }
+    return out.toByteArray();
+  }
+
+  /** The instance part of a prepared request alone: its WASI options, an instance, the close. */
+  public int instantiate(PreparedModule<WasiOptions> prepared) {
+    try (PooledInstance pooled =
+        prepared.instantiate(options(new ByteArrayOutputStream(0), new ByteArrayOutputStream(0)))) {
+      Instance instance = pooled.instance();
+      return instance.memory() == null ? 0 : instance.memory().pages();
+    }
+  }
+
+  private boolean isCommand() {
+    var exports = module().exportSection();
+    for (int i = 0; i < exports.exportCount(); i++) {
+      if (exports.getExport(i).name().equals("_start")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** A request's WASI context: its arguments, stdin and directories, output into the streams. */
   private WasiPreview1 wasi(OutputStream stdout, OutputStream stderr) {
+    return WasiPreview1.builder().withLogger(LOGGER).withOptions(options(stdout, stderr)).build();
+  }
+
+  /** A request's WASI options: its arguments, stdin and directories, output into the streams. */
+  private WasiOptions options(OutputStream stdout, OutputStream stderr) {
     WasiOptions.Builder options =
         WasiOptions.builder()
             .withArguments(args)
@@ -237,7 +314,7 @@ public final class RealModule {
             .withStdout(stdout)
             .withStderr(stderr);
     directories.get().forEach(options::withDirectory);
-    return WasiPreview1.builder().withLogger(LOGGER).withOptions(options.build()).build();
+    return options.build();
   }
 
   /** Whether the module has a work function ({@link #work(Instance)}). */

@@ -2,6 +2,8 @@ package dev.slotpool.bench.wasm;
 
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasi.WasiOptions;
+import dev.slotpool.chicory.PreparedModule;
 import dev.slotpool.chicory.WasmInstancePool;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -102,6 +104,8 @@ public class RealModuleRequestBenchmark {
   private Instantiator plain;
   private Instantiator pooledDefault;
   private Instantiator pooledTuned;
+  private WasmInstancePool preparedPool;
+  private PreparedModule<WasiOptions> prepared;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -112,15 +116,20 @@ public class RealModuleRequestBenchmark {
     plain = Instantiator.plain();
     pooledDefault = Instantiator.pooled(defaultPool);
     pooledTuned = Instantiator.pooled(tunedPool);
+    preparedPool = Pools.defaults();
+    prepared = real.prepare(preparedPool, machine);
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
     try {
       Pools.checkOutputs(real, machine, plain, pooledDefault, pooledTuned);
+      Pools.checkSame(
+          real.name(), "the prepared module", real.request(plain, machine), real.request(prepared));
     } finally {
       defaultPool.close();
       tunedPool.close();
+      preparedPool.close();
     }
   }
 
@@ -139,6 +148,12 @@ public class RealModuleRequestBenchmark {
     return real.request(pooledTuned, machine);
   }
 
+  /** The README's quick start: a prepared module on the default pool, instances recycled. */
+  @Benchmark
+  public byte[] prepared() {
+    return real.request(prepared);
+  }
+
   /** The instance part of a plain request alone: WASI, the instance, no module code. */
   @Benchmark
   public int plainInstanceOnly() {
@@ -149,5 +164,11 @@ public class RealModuleRequestBenchmark {
   @Benchmark
   public int defaultPoolInstanceOnly() {
     return real.instantiate(pooledDefault, machine);
+  }
+
+  /** The instance part of a prepared request alone: WASI options, a recycled instance, close. */
+  @Benchmark
+  public int preparedInstanceOnly() {
+    return real.instantiate(prepared);
   }
 }

@@ -2,6 +2,8 @@ package dev.slotpool.bench.wasm;
 
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasi.WasiOptions;
+import dev.slotpool.chicory.PreparedModule;
 import dev.slotpool.chicory.WasmInstancePool;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -52,6 +54,8 @@ public class RealModuleThreadsBenchmark {
   private Instantiator plain;
   private Instantiator pooledDefault;
   private Instantiator pooledTuned;
+  private WasmInstancePool preparedPool;
+  private PreparedModule<WasiOptions> prepared;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -62,15 +66,20 @@ public class RealModuleThreadsBenchmark {
     plain = Instantiator.plain();
     pooledDefault = Instantiator.pooled(defaultPool);
     pooledTuned = Instantiator.pooled(tunedPool);
+    preparedPool = Pools.defaults();
+    prepared = real.prepare(preparedPool, machine);
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
     try {
       Pools.checkOutputs(real, machine, plain, pooledDefault, pooledTuned);
+      Pools.checkSame(
+          real.name(), "the prepared module", real.request(plain, machine), real.request(prepared));
     } finally {
       defaultPool.close();
       tunedPool.close();
+      preparedPool.close();
     }
   }
 
@@ -87,5 +96,11 @@ public class RealModuleThreadsBenchmark {
   @Benchmark
   public byte[] tunedPool() {
     return real.request(pooledTuned, machine);
+  }
+
+  /** The README's quick start: a prepared module on the default pool, instances recycled. */
+  @Benchmark
+  public byte[] prepared() {
+    return real.request(prepared);
   }
 }

@@ -62,9 +62,9 @@ public final class InstanceMemories {
   private Parking parking; // where a recyclable instance goes before its slots are released
 
   /**
-   * What a recyclable instance does as it is released, before its slots go back to the pool:
-   * resets what the guest can observe and parks the instance with its slot, unless {@code
-   * cancelled} (a close cancelled a call) or something cannot be reset.
+   * What a recyclable instance does as it is released, before its slots go back to the pool: resets
+   * what the guest can observe and parks the instance with its slot, unless {@code cancelled} (a
+   * close cancelled a call) or something cannot be reset.
    */
   public interface Parking {
     void park(boolean cancelled);

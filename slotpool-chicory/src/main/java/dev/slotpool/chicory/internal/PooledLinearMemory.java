@@ -178,8 +178,8 @@ public final class PooledLinearMemory implements Memory {
 
   /**
    * Serves a recycled instance's next request from {@code next}, a lease of the same key that holds
-   * the same image (or zeros) at the initial size, as the lease this memory was built with did:
-   * the memory starts over FRESH on it, with {@code dataSegments} (the instance's, restored) as its
+   * the same image (or zeros) at the initial size, as the lease this memory was built with did: the
+   * memory starts over FRESH on it, with {@code dataSegments} (the instance's, restored) as its
    * passive segments. The caller then initialises it as Chicory would, which copies only the
    * segments outside the image. Only after {@link #release()}.
    */

@@ -17,8 +17,8 @@ import java.util.Set;
  * streams, arguments, environment and a fresh file-descriptor table:
  *
  * <ul>
- *   <li>The common case costs a comparison and three stores: the request's options differ from
- *       the previous request's only in their streams, and the previous request left the descriptor
+ *   <li>The common case costs a comparison and three stores: the request's options differ from the
+ *       previous request's only in their streams, and the previous request left the descriptor
  *       table as it found it. The streams are switched, and the same {@code WasiPreview1} serves.
  *   <li>Otherwise (other arguments, environment, directories, clock, random or tty flags; or the
  *       guest opened, closed or renumbered a descriptor, which WASI's table cannot undo) a new

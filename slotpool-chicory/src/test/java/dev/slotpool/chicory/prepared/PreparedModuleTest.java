@@ -87,7 +87,8 @@ class PreparedModuleTest {
   }
 
   static WasiOptions options(String who, ByteArrayOutputStream out) {
-    InputStream in = new ByteArrayInputStream((who + "\nvisitor\n").getBytes(StandardCharsets.UTF_8));
+    InputStream in =
+        new ByteArrayInputStream((who + "\nvisitor\n").getBytes(StandardCharsets.UTF_8));
     return WasiOptions.builder()
         .withArguments(List.of("greet", who))
         .withStdin(in)
