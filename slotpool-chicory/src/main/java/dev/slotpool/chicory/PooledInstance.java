@@ -61,6 +61,11 @@ public final class PooledInstance implements AutoCloseable {
     return instance;
   }
 
+  /** Runs {@code action} as the instance is released, before its slots go back. */
+  void closing(Runnable action) {
+    memories.parkWith(cancelled -> action.run());
+  }
+
   /** Whether this is an instance of a {@link PreparedModule}, recycled when it is closed. */
   public boolean isRecyclable() {
     return recycled;

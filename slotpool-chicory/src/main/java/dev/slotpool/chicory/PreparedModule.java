@@ -11,10 +11,8 @@ import dev.slotpool.chicory.RecycleStats.Reason;
 import dev.slotpool.chicory.internal.InstanceMemories;
 import dev.slotpool.chicory.internal.MachineFactories;
 import dev.slotpool.chicory.internal.MemoryPlan;
-import dev.slotpool.chicory.internal.ModulePlan;
 import dev.slotpool.chicory.internal.PooledLinearMemory;
 import dev.slotpool.chicory.internal.SlotWait;
-import dev.slotpool.chicory.internal.TrackedTable;
 import dev.slotpool.memory.PooledMemory;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -55,6 +53,8 @@ import java.util.function.Consumer;
 public final class PreparedModule<C> {
   private final WasmInstancePool pool;
   private final WasmModule module;
+  private final InstanceOrigin origin;
+  private final WasmSnapshot snapshot; // the snapshot the instances start from, or null
   private final Linker<C> linker;
   private final Consumer<Instance.Builder> customizer;
   private final Reason never; // why this module's instances are never recycled, or null
@@ -65,13 +65,17 @@ public final class PreparedModule<C> {
   PreparedModule(
       WasmInstancePool pool,
       WasmModule module,
+      InstanceOrigin origin,
+      WasmSnapshot snapshot,
       Linker<C> linker,
       Consumer<Instance.Builder> customizer) {
     this.pool = pool;
     this.module = module;
+    this.origin = origin;
+    this.snapshot = snapshot;
     this.linker = linker;
     this.customizer = customizer;
-    this.never = neverRecycled(module, linker);
+    this.never = neverRecycled(module, linker, snapshot != null);
     for (Reason reason : Reason.values()) {
       notRecycled.put(reason, new LongAdder());
     }
@@ -129,32 +133,21 @@ public final class PreparedModule<C> {
 
   private PooledInstance instantiate(C context, SlotWait wait) {
     if (never != null) {
-      count(never);
-      built.increment();
-      pool.countBuilt();
-      Linker.Binding<C> binding = linker.bind();
-      binding.begin(context);
-      try {
-        return pool.instantiate(
-            module,
-            withImports(binding),
-            wait,
-            memories -> memories.parkWith(c -> binding.close()));
-      } catch (RuntimeException | Error e) {
-        binding.close();
-        throw e;
-      }
+      return instantiateFresh(context, wait);
     }
-    ModulePlan plan = pool.acquirePlan(module);
-    try {
-      MemoryPlan memoryPlan = plan.memory(0);
-      MemoryLimits limits = memoryPlan.declaredLimits();
-      long initialBytes = (long) limits.initialPages() * Memory.PAGE_SIZE;
+    try (InstanceOrigin.Use use = origin.acquire()) {
+      MemoryPlan memoryPlan = use.memory();
+      MemoryLimits limits = use.limits();
       pool.checkInitialSize(memoryPlan, limits);
+      long initialBytes = (long) limits.initialPages() * Memory.PAGE_SIZE;
       PooledMemory lease =
-          wait.lease(pool.memoryPool(), memoryPlan.key(), memoryPlan.image(), initialBytes);
+          wait.lease(
+              pool.memoryPool(),
+              memoryPlan.key(),
+              use.imageMapped() ? memoryPlan.image() : null,
+              initialBytes);
       RecycledInstance<C> parked = pool.takeParked(lease.slot());
-      if (parked != null && parked.servedBy(this, plan)) {
+      if (parked != null && parked.servedBy(this, use.identity())) {
         try {
           PooledInstance instance = parked.reuse(lease, context);
           recycled.increment();
@@ -168,28 +161,50 @@ public final class PreparedModule<C> {
       if (parked != null) {
         parked.drop(); // another prepared module's, or of a purged plan
       }
-      count(parked != null && parked.plan() != plan ? Reason.PURGED : Reason.NO_INSTANCE_ON_SLOT);
+      count(
+          parked != null && parked.identity() != use.identity()
+              ? Reason.PURGED
+              : Reason.NO_INSTANCE_ON_SLOT);
       built.increment();
       pool.countBuilt();
-      return build(plan, lease, context);
-    } finally {
-      plan.release();
+      return build(use, lease, context);
+    }
+  }
+
+  /** A new instance on every request, for a module that cannot be recycled. */
+  private PooledInstance instantiateFresh(C context, SlotWait wait) {
+    count(never);
+    built.increment();
+    pool.countBuilt();
+    Linker.Binding<C> binding = linker.bind();
+    binding.begin(context);
+    try {
+      if (snapshot != null) {
+        PooledInstance instance = snapshot.instantiate(withImports(binding), wait);
+        instance.closing(binding::close);
+        return instance;
+      }
+      return pool.instantiate(
+          module, withImports(binding), wait, memories -> memories.parkWith(c -> binding.close()));
+    } catch (RuntimeException | Error e) {
+      binding.close();
+      throw e;
     }
   }
 
   /** Builds a new recyclable instance on {@code lease}, which it owns from here on. */
-  private PooledInstance build(ModulePlan plan, PooledMemory lease, C context) {
-    var memories = new InstanceMemories(pool.releasedHook(plan), pool.counters());
+  private PooledInstance build(InstanceOrigin.Use use, PooledMemory lease, C context) {
+    var memories = new InstanceMemories(use.releasedHook(), pool.counters());
     Linker.Binding<C> binding = linker.bind();
     PooledLinearMemory[] memory = new PooledLinearMemory[1];
     try {
       binding.begin(context);
-      MemoryPlan memoryPlan = plan.memory(0);
-      Instance.Builder builder = Instance.builder(module);
+      MemoryPlan memoryPlan = use.memory();
+      MemoryLimits declared = memoryPlan.declaredLimits();
+      Instance.Builder builder = use.builder();
       MachineFactories.customize(builder, withImports(binding), memories);
       builder.withMemoryFactory(
           limits -> {
-            MemoryLimits declared = memoryPlan.declaredLimits();
             if (memory[0] != null
                 || limits.initialPages() != declared.initialPages()
                 || limits.maximumPages() != declared.maximumPages()) {
@@ -200,13 +215,13 @@ public final class PreparedModule<C> {
             }
             memory[0] =
                 new PooledLinearMemory(
-                    lease, limits, memoryPlan, memoryPlan.image() != null, memories);
+                    lease, use.limits(), memoryPlan, use.imageMapped(), memories);
             return memory[0];
           });
-      builder.withTableFactory(TrackedTable.FACTORY);
       Instance instance = builder.build();
       MachineFactories.check(instance);
-      var recycling = RecycledInstance.capture(this, plan, instance, memory[0], binding);
+      use.restore(instance);
+      var recycling = RecycledInstance.capture(this, use, instance, memory[0], binding);
       memories.parkWith(recycling::park);
       return new PooledInstance(instance, memories, true);
     } catch (RuntimeException | Error e) {
@@ -242,7 +257,7 @@ public final class PreparedModule<C> {
   }
 
   /** Why instances of {@code module} linked by {@code linker} can never be recycled, or null. */
-  private static Reason neverRecycled(WasmModule module, Linker<?> linker) {
+  private static Reason neverRecycled(WasmModule module, Linker<?> linker, boolean fromSnapshot) {
     if (linker.hostState() != null) {
       return Reason.HOST_STATE;
     }
@@ -257,7 +272,7 @@ public final class PreparedModule<C> {
         || module.importSection().count(ExternalType.GLOBAL) != 0 && importsMutableGlobal(module)) {
       return Reason.HOST_STATE;
     }
-    if (module.startSection().isPresent()) {
+    if (module.startSection().isPresent() && !fromSnapshot) {
       return Reason.START_FUNCTION;
     }
     if (module.tagSection().isPresent()) {

@@ -8,7 +8,6 @@ import com.dylibso.chicory.wasm.types.MutabilityType;
 import dev.slotpool.chicory.RecycleStats.Reason;
 import dev.slotpool.chicory.internal.GuardedMachine;
 import dev.slotpool.chicory.internal.InstanceMemories;
-import dev.slotpool.chicory.internal.ModulePlan;
 import dev.slotpool.chicory.internal.PooledLinearMemory;
 import dev.slotpool.chicory.internal.TrackedTable;
 import dev.slotpool.memory.PooledMemory;
@@ -29,7 +28,8 @@ import java.util.List;
  */
 final class RecycledInstance<C> {
   private final PreparedModule<C> prepared;
-  private final ModulePlan plan;
+  private final Object identity; // the module plan or the snapshot it was built from
+  private final InstanceOrigin.Use origin; // the use it was built under (closed since)
   private final Instance instance;
   private final GuardedMachine machine;
   private final PooledLinearMemory memory;
@@ -44,12 +44,13 @@ final class RecycledInstance<C> {
 
   private RecycledInstance(
       PreparedModule<C> prepared,
-      ModulePlan plan,
+      InstanceOrigin.Use origin,
       Instance instance,
       PooledLinearMemory memory,
       Linker.Binding<C> binding) {
     this.prepared = prepared;
-    this.plan = plan;
+    this.origin = origin;
+    this.identity = origin.identity();
     this.instance = instance;
     this.machine = (GuardedMachine) instance.getMachine();
     this.memory = memory;
@@ -85,20 +86,21 @@ final class RecycledInstance<C> {
   /** Records the initial state of {@code instance}, built just now and never called. */
   static <C> RecycledInstance<C> capture(
       PreparedModule<C> prepared,
-      ModulePlan plan,
+      InstanceOrigin.Use origin,
       Instance instance,
       PooledLinearMemory memory,
       Linker.Binding<C> binding) {
-    return new RecycledInstance<>(prepared, plan, instance, memory, binding);
+    return new RecycledInstance<>(prepared, origin, instance, memory, binding);
   }
 
-  ModulePlan plan() {
-    return plan;
+  /** The module plan or snapshot the instance was built from. */
+  Object identity() {
+    return identity;
   }
 
-  /** Whether this instance may serve an instantiation of {@code module} planned as {@code plan}. */
-  boolean servedBy(PreparedModule<?> module, ModulePlan current) {
-    return prepared == module && plan == current;
+  /** Whether this instance may serve {@code module}'s instantiation from {@code current}. */
+  boolean servedBy(PreparedModule<?> module, Object current) {
+    return prepared == module && identity == current;
   }
 
   /**
@@ -107,8 +109,7 @@ final class RecycledInstance<C> {
    * request.
    */
   PooledInstance reuse(PooledMemory lease, C context) {
-    var memories =
-        new InstanceMemories(prepared.pool().releasedHook(plan), prepared.pool().counters());
+    var memories = new InstanceMemories(origin.releasedHook(), prepared.pool().counters());
     memory.recycle(lease, memories);
     try {
       memory.initialize(instance, segments, 0); // copies what the image does not hold
@@ -147,7 +148,7 @@ final class RecycledInstance<C> {
     if (cancelled) {
       return Reason.CANCELLED;
     }
-    if (plan.isRetired() || prepared.pool().isClosed()) {
+    if (origin.isRetired() || prepared.pool().isClosed()) {
       return Reason.PURGED;
     }
     for (TrackedTable table : tables) {

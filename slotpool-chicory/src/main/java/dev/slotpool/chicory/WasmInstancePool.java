@@ -12,6 +12,7 @@ import dev.slotpool.chicory.internal.ModulePlan;
 import dev.slotpool.chicory.internal.PooledLinearMemory;
 import dev.slotpool.chicory.internal.PrivateTables;
 import dev.slotpool.chicory.internal.SlotWait;
+import dev.slotpool.chicory.internal.TrackedTable;
 import dev.slotpool.memory.MemoryPool;
 import dev.slotpool.memory.PoolBuilder;
 import dev.slotpool.memory.PoolExhaustedException;
@@ -158,7 +159,39 @@ public final class WasmInstancePool implements AutoCloseable {
     if (closed) {
       throw closedException();
     }
-    return new PreparedModule<>(this, module, linker, customizer);
+    return new PreparedModule<>(this, module, origin(module), null, linker, customizer);
+  }
+
+  /**
+   * Prepares {@code snapshot} for requests as {@link #prepare(WasmModule, Linker)} prepares a
+   * module: each instance starts in the snapshot's state, with the linker's imports (not the
+   * customizer the snapshot was taken with), and is recycled to that state when it is closed.
+   *
+   * @throws IllegalArgumentException if the snapshot was taken by another pool
+   * @throws IllegalStateException if the snapshot or the pool is closed
+   */
+  public <C> PreparedModule<C> prepare(WasmSnapshot snapshot, Linker<C> linker) {
+    return prepare(snapshot, linker, NO_CUSTOMIZER);
+  }
+
+  /**
+   * As {@link #prepare(WasmSnapshot, Linker)}, with {@code customizer} configuring Chicory's
+   * builder each time an instance is built (the machine factory; a listener).
+   */
+  public <C> PreparedModule<C> prepare(
+      WasmSnapshot snapshot, Linker<C> linker, Consumer<Instance.Builder> customizer) {
+    Objects.requireNonNull(snapshot, "snapshot");
+    Objects.requireNonNull(linker, "linker");
+    Objects.requireNonNull(customizer, "customizer");
+    if (snapshot.pool() != this) {
+      throw new IllegalArgumentException(
+          snapshot + " was taken by another pool (expected: a snapshot of this pool)");
+    }
+    if (closed || snapshot.isClosed()) {
+      throw new IllegalStateException((closed ? this : snapshot) + " is closed");
+    }
+    return new PreparedModule<>(
+        this, snapshot.module(), snapshot.origin(), snapshot, linker, customizer);
   }
 
   /**
@@ -187,6 +220,58 @@ public final class WasmInstancePool implements AutoCloseable {
 
   void countNotRecycled(RecycleStats.Reason reason) {
     notRecycled.get(reason).increment();
+  }
+
+  /** {@code module} as the origin of a prepared module's instances. */
+  InstanceOrigin origin(WasmModule module) {
+    return () -> {
+      ModulePlan plan = acquirePlan(module);
+      MemoryPlan memory = plan.memory(0);
+      return new InstanceOrigin.Use() {
+        @Override
+        public Object identity() {
+          return plan;
+        }
+
+        @Override
+        public boolean isRetired() {
+          return plan.isRetired();
+        }
+
+        @Override
+        public MemoryPlan memory() {
+          return memory;
+        }
+
+        @Override
+        public MemoryLimits limits() {
+          return memory.declaredLimits();
+        }
+
+        @Override
+        public boolean imageMapped() {
+          return memory.image() != null;
+        }
+
+        @Override
+        public Runnable releasedHook() {
+          return WasmInstancePool.this.releasedHook(plan);
+        }
+
+        @Override
+        public Instance.Builder builder() {
+          return Instance.builder(module).withTableFactory(TrackedTable.FACTORY);
+        }
+
+        @Override
+        public void restore(Instance instance) {}
+
+        @Override
+        public void close() {
+          plan.release();
+        }
+      };
+    };
   }
 
   /** Takes the instance parked with {@code slot}, which the caller has just leased, if any. */

@@ -216,7 +216,7 @@ public final class WasmSnapshot implements AutoCloseable {
         builder
             .withMemoryFactory(leases::create)
             .withGlobalFactory(state.globalFactory())
-            .withTableFactory(state.tableFactory())
+            .withTableFactory(state.tableFactory(false))
             .withInitialize(true)
             .withStart(false);
         Instance instance = builder.build();
@@ -235,6 +235,67 @@ public final class WasmSnapshot implements AutoCloseable {
     } finally {
       uses.release(); // the slots hold the images themselves from here on
     }
+  }
+
+  /** This snapshot as the origin of a prepared module's instances. */
+  InstanceOrigin origin() {
+    return () -> {
+      if (!uses.tryAcquire()) {
+        throw new IllegalStateException(this + " is closed: take a new snapshot");
+      }
+      MemoryPlan memory = plans[0];
+      MemoryLimits limits = state.limits(0, memory.declaredLimits());
+      return new InstanceOrigin.Use() {
+        @Override
+        public Object identity() {
+          return WasmSnapshot.this;
+        }
+
+        @Override
+        public boolean isRetired() {
+          return uses.isRetired();
+        }
+
+        @Override
+        public MemoryPlan memory() {
+          return memory;
+        }
+
+        @Override
+        public MemoryLimits limits() {
+          return limits;
+        }
+
+        @Override
+        public boolean imageMapped() {
+          return limits.initialPages() > 0;
+        }
+
+        @Override
+        public Runnable releasedHook() {
+          return WasmSnapshot.this::released;
+        }
+
+        @Override
+        public Instance.Builder builder() {
+          instantiations.increment();
+          return Instance.builder(restoreModule)
+              .withGlobalFactory(state.globalFactory())
+              .withTableFactory(state.tableFactory(true))
+              .withInitialize(true);
+        }
+
+        @Override
+        public void restore(Instance instance) {
+          state.restore(instance);
+        }
+
+        @Override
+        public void close() {
+          uses.release();
+        }
+      };
+    };
   }
 
   /**

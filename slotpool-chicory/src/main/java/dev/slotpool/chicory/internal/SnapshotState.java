@@ -320,11 +320,13 @@ public final class SnapshotState implements AutoCloseable {
    * A factory that builds the defined tables of one new instance at their captured sizes; use it
    * for one instantiation only.
    */
-  public TableFactory tableFactory() {
+  public TableFactory tableFactory(boolean tracked) {
     int[] next = {0};
     return (table, initValue) -> {
       int size = tableRefs[next[0]++].length;
-      return new TableInstance(PrivateTables.copy(table, size), initValue);
+      return tracked
+          ? TrackedTable.of(table, size, initValue)
+          : new TableInstance(PrivateTables.copy(table, size), initValue);
     };
   }
 

@@ -17,8 +17,7 @@ import com.dylibso.chicory.wasm.types.ValType;
 public final class TrackedTable extends TableInstance {
   /** Builds each table as {@link PrivateTables#FACTORY} does, tracked. */
   public static final TableFactory FACTORY =
-      (table, initValue) ->
-          new TrackedTable(PrivateTables.copy(table, table.limits().min()), initValue);
+      (table, initValue) -> of(table, table.limits().min(), initValue);
 
   private int[] initialRefs;
   private Instance[] initialInstances;
@@ -26,6 +25,11 @@ public final class TrackedTable extends TableInstance {
 
   private TrackedTable(Table table, int initValue) {
     super(table, initValue);
+  }
+
+  /** A tracked table of {@code table}'s type with its own limits, {@code size} entries long. */
+  public static TrackedTable of(Table table, long size, int initValue) {
+    return new TrackedTable(PrivateTables.copy(table, size), initValue);
   }
 
   /** Whether the table holds function references, the only kind a recycled instance restores. */
