@@ -9,7 +9,9 @@ import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import dev.slotpool.chicory.Linker;
 import dev.slotpool.chicory.PooledInstance;
+import dev.slotpool.chicory.PreparedModule;
 import dev.slotpool.chicory.WasmInstancePool;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -29,16 +31,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The threading styles Java services use, each serving real WASI programs (C and Rust greet,
- * compiled by clang and rustc) from {@code WasmInstancePool.builder().build()}: every request
- * answered exactly as plain Chicory answers it, no slot left in use and nothing counted as leaked
- * without a GC, no thread left with an interrupt flag, and no byte of an earlier request in any new
- * instance.
+ * compiled by clang and rustc) from {@code WasmInstancePool.builder().build()}, each style both
+ * ways a service gets instances ({@link Serving}): every request answered exactly as plain Chicory
+ * answers it, no slot left in use and nothing counted as leaked without a GC, no thread left with
+ * an interrupt flag, and no byte of an earlier request in any new instance (recycled ones
+ * included).
  */
 class ThreadingStylesTest {
   private static final String[] NAMES = {"Ada", "Grace", "Barbara", "Edsger", "Frances"};
@@ -49,12 +52,24 @@ class ThreadingStylesTest {
   private static final ConcurrentHashMap<String, byte[]> EXPECTED = new ConcurrentHashMap<>();
 
   private static WasmInstancePool pool;
+  private static PreparedModule<WasiOptions> cGreetPrepared;
+  private static PreparedModule<WasiOptions> rustGreetPrepared;
+
+  /** How a request gets its instance. */
+  enum Serving {
+    /** {@code pool.instantiate(module, builder -> WASI imports)}: a new instance per request. */
+    INSTANTIATE,
+    /** {@code pool.prepare(module, Linker.wasi()).instantiate(options)}: recycled instances. */
+    PREPARED
+  }
 
   @BeforeAll
   static void setUp() {
     cGreet = Parser.parse(resource("c-greet.wasm"));
     rustGreet = Parser.parse(resource("rust-greet.wasm"));
     pool = WasmInstancePool.builder().build();
+    cGreetPrepared = pool.prepare(cGreet, Linker.wasi());
+    rustGreetPrepared = pool.prepare(rustGreet, Linker.wasi());
   }
 
   @AfterAll
@@ -64,26 +79,28 @@ class ThreadingStylesTest {
 
   // ---- the styles ------------------------------------------------------------------------------
 
-  @ParameterizedTest(name = "{0} platform threads")
-  @ValueSource(ints = {8, 64})
-  void synchronous_fixedThreadPool(int threads) throws Exception {
+  @ParameterizedTest(name = "{0} platform threads, {1}")
+  @CsvSource({"8,INSTANTIATE", "64,INSTANTIATE", "8,PREPARED", "64,PREPARED"})
+  void synchronous_fixedThreadPool(int threads, Serving serving) throws Exception {
     ExecutorService executor = Executors.newFixedThreadPool(threads);
     try {
       List<CompletableFuture<Void>> requests = new ArrayList<>();
       for (int i = 0; i < 1_000; i++) {
         int request = i;
-        requests.add(CompletableFuture.runAsync(() -> whole(request, Stdin.FAST), executor));
+        requests.add(
+            CompletableFuture.runAsync(() -> whole(request, Stdin.FAST, serving), executor));
       }
       awaitAll(requests);
     } finally {
       shutdown(executor);
     }
-    assertPoolClean();
+    assertPoolClean(serving);
   }
 
-  @ParameterizedTest(name = "close on another executor: {0}")
-  @ValueSource(booleans = {false, true})
-  void asynchronous_instantiateAndRunOnOne_closeOnAnother(boolean virtualCloser) throws Exception {
+  @ParameterizedTest(name = "close on another executor, virtual: {0}, {1}")
+  @CsvSource({"false,INSTANTIATE", "true,INSTANTIATE", "false,PREPARED", "true,PREPARED"})
+  void asynchronous_instantiateAndRunOnOne_closeOnAnother(boolean virtualCloser, Serving serving)
+      throws Exception {
     ExecutorService work = Executors.newFixedThreadPool(4);
     ExecutorService closer =
         virtualCloser
@@ -96,7 +113,7 @@ class ThreadingStylesTest {
         requests.add(
             CompletableFuture.supplyAsync(
                     () -> {
-                      Request r = instantiate(request, Stdin.FAST);
+                      Request r = instantiate(request, Stdin.FAST, serving);
                       r.run();
                       return r;
                     },
@@ -108,11 +125,12 @@ class ThreadingStylesTest {
       shutdown(work);
       shutdown(closer);
     }
-    assertPoolClean();
+    assertPoolClean(serving);
   }
 
-  @Test
-  void asynchronous_instantiateOnA_runOnB_closeOnC() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Serving.class)
+  void asynchronous_instantiateOnA_runOnB_closeOnC(Serving serving) throws Exception {
     ExecutorService a = Executors.newFixedThreadPool(2);
     ExecutorService b = Executors.newFixedThreadPool(2);
     ExecutorService c = Executors.newFixedThreadPool(2);
@@ -121,7 +139,7 @@ class ThreadingStylesTest {
       for (int i = 0; i < 1_000; i++) {
         int request = i;
         requests.add(
-            CompletableFuture.supplyAsync(() -> instantiate(request, Stdin.FAST), a)
+            CompletableFuture.supplyAsync(() -> instantiate(request, Stdin.FAST, serving), a)
                 .thenApplyAsync(
                     r -> {
                       r.run();
@@ -136,45 +154,49 @@ class ThreadingStylesTest {
       shutdown(b);
       shutdown(c);
     }
-    assertPoolClean();
+    assertPoolClean(serving);
   }
 
   /**
    * 400 requests in flight at once on virtual threads, each holding its instance while its body
    * arrives slowly (stdin blocks 20 ms).
    */
-  @Test
-  void virtualThreads_400InFlight_slowRequestBodies() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Serving.class)
+  void virtualThreads_400InFlight_slowRequestBodies(Serving serving) throws Exception {
     try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
       List<CompletableFuture<Void>> requests = new ArrayList<>();
       for (int i = 0; i < 400; i++) {
         int request = i;
-        requests.add(CompletableFuture.runAsync(() -> whole(request, Stdin.SLOW), executor));
+        requests.add(
+            CompletableFuture.runAsync(() -> whole(request, Stdin.SLOW, serving), executor));
       }
       awaitAll(requests);
     }
-    assertPoolClean();
+    assertPoolClean(serving);
   }
 
   /**
    * A request thread's instance closed from another thread after its work (a hand-off, a timeout
    * that fired late); the same thread then serves its next request normally.
    */
-  @Test
-  void crossThreadClose_thenTheCreatorServesItsNextRequest() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Serving.class)
+  void crossThreadClose_thenTheCreatorServesItsNextRequest(Serving serving) throws Exception {
     ExecutorService closer = Executors.newSingleThreadExecutor();
     try {
       for (int i = 0; i < 200; i++) {
-        Request r = instantiate(i, Stdin.FAST);
+        Request r = instantiate(i, Stdin.FAST, serving);
         r.run();
         closer.submit(r::closeAndCheck).get();
-        whole(i + 1, Stdin.FAST); // would fail if the close had left this thread interrupted
+        // would fail if the close had left this thread interrupted
+        whole(i + 1, Stdin.FAST, serving);
         assertThat(Thread.currentThread().isInterrupted()).isFalse();
       }
     } finally {
       shutdown(closer);
     }
-    assertPoolClean();
+    assertPoolClean(serving);
   }
 
   // ---- one request ----------------------------------------------------------------------------
@@ -217,7 +239,9 @@ class ThreadingStylesTest {
 
     void closeAndCheck() {
       pooled.close();
-      wasi.close();
+      if (wasi != null) {
+        wasi.close(); // a prepared module's instances close their own WASI contexts
+      }
       noInterrupt("after the close");
       byte[] expected = EXPECTED.computeIfAbsent(key, k -> plain(module, k));
       if (exit != 0 || !Arrays.equals(stdout.toByteArray(), expected)) {
@@ -234,8 +258,8 @@ class ThreadingStylesTest {
     }
   }
 
-  private static void whole(int request, Stdin stdin) {
-    Request r = instantiate(request, stdin);
+  private static void whole(int request, Stdin stdin, Serving serving) {
+    Request r = instantiate(request, stdin, serving);
     r.run();
     r.closeAndCheck();
   }
@@ -244,17 +268,30 @@ class ThreadingStylesTest {
    * Instantiates request {@code n}'s module from the pool, and checks that its memory is the
    * module's pristine memory: nothing of an earlier request is left in the slot.
    */
-  private static Request instantiate(int n, Stdin stdin) {
+  private static Request instantiate(int n, Stdin stdin, Serving serving) {
     WasmModule module = n % 3 == 0 ? rustGreet : cGreet;
     String key = (module == rustGreet ? "rust:" : "c:") + NAMES[n % NAMES.length];
     var stdout = new ByteArrayOutputStream();
-    var wasi = wasi(key, stdout, stdin);
-    var imports = ImportValues.builder().addFunction(wasi.toHostFunctions()).build();
-    PooledInstance pooled =
-        pool.instantiate(module, b -> b.withImportValues(imports).withStart(false));
+    WasiOptions options = options(key, stdout, stdin);
+    WasiPreview1 wasi = null;
+    PooledInstance pooled;
+    if (serving == Serving.PREPARED) {
+      pooled = (module == rustGreet ? rustGreetPrepared : cGreetPrepared).instantiate(options);
+    } else {
+      wasi = WasiPreview1.builder().withOptions(options).build();
+      var imports = ImportValues.builder().addFunction(wasi.toHostFunctions()).build();
+      pooled = pool.instantiate(module, b -> b.withImportValues(imports).withStart(false));
+    }
     byte[] pristine =
         PRISTINE.computeIfAbsent(
-            key.substring(0, key.indexOf(':')), k -> memory(plainInstance(module, imports)));
+            key.substring(0, key.indexOf(':')),
+            k -> {
+              try (var quiet =
+                  WasiPreview1.builder().withOptions(options(key, null, stdin)).build()) {
+                var imports = ImportValues.builder().addFunction(quiet.toHostFunctions()).build();
+                return memory(plainInstance(module, imports));
+              }
+            });
     byte[] now = memory(pooled.instance());
     if (!Arrays.equals(now, pristine)) {
       pooled.close();
@@ -265,25 +302,24 @@ class ThreadingStylesTest {
     return new Request(module, key, pooled, wasi, stdout);
   }
 
-  private static WasiPreview1 wasi(String key, ByteArrayOutputStream stdout, Stdin stdin) {
+  /** Request {@code key}'s WASI options; output into {@code stdout} (null: discarded). */
+  private static WasiOptions options(String key, ByteArrayOutputStream stdout, Stdin stdin) {
     String name = key.substring(key.indexOf(':') + 1);
     byte[] body = (name + "\nvisitor\n").getBytes(StandardCharsets.US_ASCII);
     InputStream in =
         stdin == Stdin.SLOW ? new SlowInputStream(body) : new ByteArrayInputStream(body);
-    var options =
-        WasiOptions.builder()
-            .withArguments(List.of("greet", name))
-            .withStdin(in)
-            .withStdout(stdout)
-            .withStderr(new ByteArrayOutputStream())
-            .build();
-    return WasiPreview1.builder().withOptions(options).build();
+    return WasiOptions.builder()
+        .withArguments(List.of("greet", name))
+        .withStdin(in)
+        .withStdout(stdout == null ? new ByteArrayOutputStream() : stdout)
+        .withStderr(new ByteArrayOutputStream())
+        .build();
   }
 
   /** What plain Chicory prints for the request {@code key}. */
   private static byte[] plain(WasmModule module, String key) {
     var stdout = new ByteArrayOutputStream();
-    try (var wasi = wasi(key, stdout, Stdin.FAST)) {
+    try (var wasi = WasiPreview1.builder().withOptions(options(key, stdout, Stdin.FAST)).build()) {
       var imports = ImportValues.builder().addFunction(wasi.toHostFunctions()).build();
       try {
         plainInstance(module, imports).export("_start").apply();
@@ -310,11 +346,17 @@ class ThreadingStylesTest {
     }
   }
 
-  private static void assertPoolClean() {
+  private static void assertPoolClean(Serving serving) {
     var stats = pool.stats();
     assertThat(stats.inUse()).as("slots in use after every request closed, no GC").isZero();
     assertThat(stats.leakedLeases()).as("leases counted as leaked").isZero();
     assertThat(pool.instanceStats().running()).isZero();
+    if (serving == Serving.PREPARED) {
+      var recycling = pool.recycleStats();
+      assertThat(recycling.recycled())
+          .as("prepared requests that reused a parked instance: %s", recycling)
+          .isGreaterThan(recycling.built());
+    }
   }
 
   private static void awaitAll(List<CompletableFuture<Void>> requests) throws Exception {
