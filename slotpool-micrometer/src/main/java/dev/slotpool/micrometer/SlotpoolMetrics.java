@@ -1,6 +1,7 @@
 package dev.slotpool.micrometer;
 
 import dev.slotpool.chicory.InstanceStats;
+import dev.slotpool.chicory.RecycleStats;
 import dev.slotpool.chicory.WasmInstancePool;
 import dev.slotpool.memory.MemoryPool;
 import dev.slotpool.memory.PoolStats;
@@ -15,6 +16,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.lang.ref.WeakReference;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -315,6 +317,23 @@ public final class SlotpoolMetrics implements MeterBinder {
         .description("Closes that cancelled a call running on another thread")
         .tags(tags)
         .register(registry);
+    FunctionCounter.builder("slotpool.instances.recycled", wasm, p -> p.recycleStats().recycled())
+        .description("Instantiations of prepared modules that reused a parked instance")
+        .tags(tags)
+        .register(registry);
+    FunctionCounter.builder("slotpool.instances.built", wasm, p -> p.recycleStats().built())
+        .description("Instantiations of prepared modules that built a new instance")
+        .tags(tags)
+        .register(registry);
+    for (RecycleStats.Reason reason : RecycleStats.Reason.values()) {
+      FunctionCounter.builder(
+              "slotpool.instances.not.recycled",
+              wasm,
+              p -> p.recycleStats().notRecycled().getOrDefault(reason, 0L))
+          .description("Instances of prepared modules built, or dropped, instead of recycled")
+          .tags(tags.and("reason", reason.name().toLowerCase(Locale.ROOT)))
+          .register(registry);
+    }
   }
 
   private void gauge(

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import dev.slotpool.chicory.Linker;
+import dev.slotpool.chicory.PreparedModule;
 import dev.slotpool.chicory.WasmInstancePool;
 import dev.slotpool.memory.MemoryPool;
 import dev.slotpool.memory.PoolExhaustedException;
@@ -141,6 +143,26 @@ class SlotpoolMetricsTest {
       assertThat(counter("slotpool.instances.cancellations")).isZero();
       assertThat(gauge("slotpool.instances.running")).isZero();
       assertThat(gauge("slotpool.slots.in.use")).isZero();
+    }
+  }
+
+  @Test
+  void preparedModules_countRecycledAndBuiltInstances_andWhyNotRecycled() throws Exception {
+    WasmModule module = Parser.parse(HI_MODULE);
+    try (WasmInstancePool pool =
+        WasmInstancePool.builder().slots(1).maxMemoryBytes(16 * 65536).build()) {
+      new SlotpoolMetrics(pool, "p").bindTo(registry);
+      PreparedModule<Void> prepared = pool.prepare(module, Linker.<Void>builder().build());
+      for (int i = 0; i < 3; i++) {
+        prepared.instantiate(null).close(); // built once, then recycled on the one slot
+      }
+      pool.instantiate(module).close(); // the slot's parked instance is dropped
+      prepared.instantiate(null).close(); // built again
+      assertThat(counter("slotpool.instances.recycled")).isEqualTo(2);
+      assertThat(counter("slotpool.instances.built")).isEqualTo(2);
+      assertThat(counter("slotpool.instances.not.recycled", "reason", "no_instance_on_slot"))
+          .isEqualTo(2);
+      assertThat(counter("slotpool.instances.not.recycled", "reason", "cancelled")).isZero();
     }
   }
 
