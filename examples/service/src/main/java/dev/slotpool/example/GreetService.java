@@ -8,7 +8,9 @@ import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.slotpool.chicory.Linker;
 import dev.slotpool.chicory.PooledInstance;
+import dev.slotpool.chicory.PreparedModule;
 import dev.slotpool.chicory.WasmInstancePool;
 import dev.slotpool.memory.PoolExhaustedException;
 import dev.slotpool.micrometer.SlotpoolMetrics;
@@ -35,11 +37,12 @@ import java.util.concurrent.Executors;
  * stdin, runs it and answers with what it printed; {@code GET /metrics} answers with the meters in
  * the Prometheus text format.
  *
- * <p>In the {@link Mode#POOLED} mode each request takes its instance from one {@code
- * WasmInstancePool.builder().build()} (the library's defaults), whose meters {@code /metrics} shows
- * ({@code slotpool_*}, tagged {@code pool="greet"}); in the {@link Mode#PLAIN} mode each request
- * builds a plain Chicory instance, for comparison. Both modes also time the requests ({@code
- * greet_requests_seconds}).
+ * <p>In the {@link Mode#POOLED} mode the program is prepared once in a {@code
+ * WasmInstancePool.builder().build()} (the library's defaults) with {@code Linker.wasi()}, and each
+ * request gets a recycled instance with its own WASI options; the pool's meters are at {@code
+ * /metrics} ({@code slotpool_*}, tagged {@code pool="greet"}). In the {@link Mode#PLAIN} mode each
+ * request builds a plain Chicory instance, for comparison. Both modes also time the requests
+ * ({@code greet_requests_seconds}).
  *
  * <p>Each request runs on a virtual thread of its own, as a service on Java 21+ would serve it; its
  * instance is created, run and closed on that thread. A request that finds every slot in use waits
@@ -50,10 +53,11 @@ public final class GreetService implements AutoCloseable {
   /*
    * Implementation notes.
    *
-   * A WASI command runs during instantiation (its _start is the module's start function) and ends
-   * with proc_exit, which Chicory throws as WasiExitException out of instantiate: in the pooled
-   * mode the pool has already taken the memory back when it reaches us. Each request has its own
-   * WasiPreview1 (its own stdin and stdout), so instances share nothing but the compiled machine.
+   * Plain Chicory runs a WASI command's _start while instantiating; a prepared module's instances
+   * never do, so the pooled mode calls it. A command may end with proc_exit, which Chicory throws
+   * as WasiExitException. Each request has its own WASI options (its own stdin and stdout): in the
+   * plain mode a WasiPreview1 of its own, in the pooled mode the recycled instance's WASI serving
+   * them.
    */
 
   /** How a request gets its instance. */
@@ -73,6 +77,7 @@ public final class GreetService implements AutoCloseable {
   private final GreetProgram program;
   private final Mode mode;
   private final WasmInstancePool pool; // null in the plain mode
+  private final PreparedModule<WasiOptions> prepared; // null in the plain mode
   private final PrometheusMeterRegistry registry;
   private final Timer requests;
   private final ExecutorService executor;
@@ -92,6 +97,11 @@ public final class GreetService implements AutoCloseable {
     try {
       if (pool != null) {
         new SlotpoolMetrics(pool, POOL_NAME).bindTo(registry);
+        this.prepared =
+            pool.prepare(
+                program.module(), Linker.wasi(), b -> b.withMachineFactory(program.machine()));
+      } else {
+        this.prepared = null;
       }
       this.executor = Executors.newVirtualThreadPerTaskExecutor();
       this.server = HttpServer.create(address, 0);
@@ -145,23 +155,21 @@ public final class GreetService implements AutoCloseable {
             .withStdout(stdout)
             .withStderr(stderr)
             .build();
-    // With a logger given, Chicory skips a failing Class.forName probe on every build.
-    try (WasiPreview1 wasi =
-        WasiPreview1.builder().withLogger(LOGGER).withOptions(options).build()) {
-      ImportValues imports = ImportValues.builder().addFunction(wasi.toHostFunctions()).build();
-      if (pool != null) {
-        try (PooledInstance pooled =
-            pool.instantiate(
-                program.module(),
-                builder ->
-                    builder.withImportValues(imports).withMachineFactory(program.machine()))) {
-          pooled.instance(); // a command has done its work once instantiated
+    try {
+      if (prepared != null) {
+        try (PooledInstance pooled = prepared.instantiate(options)) {
+          pooled.instance().export("_start").apply();
         }
       } else {
-        Instance.builder(program.module())
-            .withImportValues(imports)
-            .withMachineFactory(program.machine())
-            .build();
+        // With a logger given, Chicory skips a failing Class.forName probe on every build.
+        try (WasiPreview1 wasi =
+            WasiPreview1.builder().withLogger(LOGGER).withOptions(options).build()) {
+          ImportValues imports = ImportValues.builder().addFunction(wasi.toHostFunctions()).build();
+          Instance.builder(program.module())
+              .withImportValues(imports)
+              .withMachineFactory(program.machine())
+              .build(); // a command has done its work once instantiated
+        }
       }
     } catch (WasiExitException e) {
       if (e.exitCode() != 0) {
