@@ -1,6 +1,5 @@
 package dev.slotpool.chicory;
 
-import static dev.slotpool.testkit.wasm.TestModules.checksumModule;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
@@ -36,9 +35,12 @@ class ReadmeExamplesTest {
   }
 
   @Test
-  void pooledChicoryExample_withAModuleThatSumsBytes() throws Exception {
-    Path wasm = dir.resolve("checksum.wasm");
-    Files.write(wasm, checksumModule("Hi"));
+  void pooledChicoryExample_withTheCGreetProgram() throws Exception {
+    Path wasm = dir.resolve("c-greet.wasm");
+    try (var in =
+        ReadmeExamplesTest.class.getResourceAsStream("/dev/slotpool/testkit/wasm/c-greet.wasm")) {
+      Files.write(wasm, in.readAllBytes());
+    }
     assertExampleRunsAsShown("PooledChicory", wasm.toString());
   }
 
