@@ -20,12 +20,13 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
- * A module with its imports resolved once (Wasmtime's {@code InstancePre}), whose instances are
- * recycled: {@link #instantiate(Object)} gives each request an instance of the module with the
- * request's own host state (its {@code context}, for the {@link Linker}'s host functions and WASI),
- * and when the instance is closed, the Chicory {@code Instance} stays with its warm slot. The next
- * instantiation that gets that slot resets everything the guest can observe to the module's initial
- * state, and hands back the same {@code Instance} without constructing anything:
+ * A module (or a snapshot) with its imports resolved once, as Wasmtime's {@code InstancePre}, whose
+ * instances are recycled: {@link #instantiate(Object)} gives each request an instance with the
+ * request's own host state (its {@code context}, for the {@link Linker}'s host functions and WASI).
+ * When the instance is closed, everything the guest can observe is reset to the module's initial
+ * state (or the snapshot's), and the Chicory {@code Instance} is parked with its warm slot; the
+ * next instantiation that gets that slot hands back the same {@code Instance} without constructing
+ * anything. What is reset:
  *
  * <ul>
  *   <li>the memory's contents and size (the slot's reset, as for every pooled instance);
