@@ -5,11 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Writes WebAssembly binary modules for tests: types, imported globals, funcref tables, memories,
- * globals, functions, exports, active and passive data and element segments. Only what the tests
- * need; every section is written in the order the binary format requires. Each function is exported
- * under its name and gets its own type. Test-only: no validation beyond what the binary format's
- * encoding needs.
+ * Writes WebAssembly binary modules for tests: types, imported functions and globals, funcref
+ * tables, memories, globals, functions, exports, active and passive data and element segments. Only
+ * what the tests need; every section is written in the order the binary format requires. Each
+ * function is exported under its name and gets its own type. Test-only: no validation beyond what
+ * the binary format's encoding needs.
  *
  * <p>Not thread-safe.
  */
@@ -30,6 +30,7 @@ public final class WasmBuilder {
   private final List<byte[]> exports = new ArrayList<>();
   private final List<byte[]> data = new ArrayList<>();
   private int importedGlobals;
+  private int importedFunctions;
   private boolean needsDataCount;
   private int start = -1;
 
@@ -38,6 +39,20 @@ public final class WasmBuilder {
     var out = new Bytes().name(module).name(name).u8(0x03).u8(I32).u8(0x00);
     imports.add(out.toByteArray());
     return importedGlobals++;
+  }
+
+  /**
+   * Imports function {@code module.name} of the given type; returns its function index. Call it
+   * before adding functions: imported functions come first in the function index space.
+   */
+  public int importFunction(String module, String name, byte[] params, byte[] results) {
+    if (!functionTypes.isEmpty()) {
+      throw new IllegalStateException("import " + module + "." + name + " before any function");
+    }
+    types.add(functionType(params, results));
+    var out = new Bytes().name(module).name(name).u8(0x00).u32(types.size() - 1);
+    imports.add(out.toByteArray());
+    return importedFunctions++;
   }
 
   /** Declares a memory with a minimum and a maximum in pages ({@code -1}: no maximum). */
@@ -73,6 +88,23 @@ public final class WasmBuilder {
   }
 
   /**
+   * Declares a global of {@code type} ({@link #I32}, {@link #I64}, {@link #F32} or {@link #F64})
+   * whose initial value has the bits {@code bits} (the low 32 for I32 and F32); returns its index.
+   */
+  public int global(byte type, boolean mutable, long bits) {
+    var out = new Bytes().u8(type).u8(mutable ? 1 : 0);
+    switch (type) {
+      case I32 -> out.u8(0x41).s64((int) bits);
+      case I64 -> out.u8(0x42).s64(bits);
+      case F32 -> out.u8(0x43).littleEndian(bits, 4);
+      case F64 -> out.u8(0x44).littleEndian(bits, 8);
+      default -> throw new IllegalArgumentException("not a number type: " + type);
+    }
+    globals.add(out.u8(0x0B).toByteArray());
+    return importedGlobals + globals.size() - 1;
+  }
+
+  /**
    * Adds an active element segment writing functions {@code functions} into table {@code table}
    * from a constant offset; returns its index.
    */
@@ -103,7 +135,7 @@ public final class WasmBuilder {
 
   /** The number of functions added so far: the index the next one gets. */
   public int functionCount() {
-    return functionTypes.size();
+    return importedFunctions + functionTypes.size();
   }
 
   /** Exports memory 0 under {@code name}. */
@@ -120,15 +152,7 @@ public final class WasmBuilder {
   /** As above, with {@code i32Locals} extra i32 locals after the parameters. */
   public WasmBuilder function(
       String exportName, byte[] params, byte[] results, int i32Locals, Code body) {
-    var type = new Bytes().u8(0x60).u32(params.length);
-    for (byte p : params) {
-      type.u8(p);
-    }
-    type.u32(results.length);
-    for (byte r : results) {
-      type.u8(r);
-    }
-    types.add(type.toByteArray());
+    types.add(functionType(params, results));
     functionTypes.add(types.size() - 1);
     byte[] code = body.end().toByteArray();
     byte[] locals =
@@ -137,12 +161,24 @@ public final class WasmBuilder {
             : new Bytes().u32(1).u32(i32Locals).u8(I32).toByteArray();
     bodies.add(
         new Bytes().u32(code.length + locals.length).bytes(locals).bytes(code).toByteArray());
-    int index = functionTypes.size() - 1;
+    int index = importedFunctions + functionTypes.size() - 1;
     exports.add(new Bytes().name(exportName).u8(0x00).u32(index).toByteArray());
     if (body.usesDataCount) {
       needsDataCount = true;
     }
     return this;
+  }
+
+  private static byte[] functionType(byte[] params, byte[] results) {
+    var type = new Bytes().u8(0x60).u32(params.length);
+    for (byte p : params) {
+      type.u8(p);
+    }
+    type.u32(results.length);
+    for (byte r : results) {
+      type.u8(r);
+    }
+    return type.toByteArray();
   }
 
   /** Adds an active segment for memory {@code memory} at a constant offset; returns its index. */
@@ -167,7 +203,7 @@ public final class WasmBuilder {
 
   /** Makes the function added last the module's start function. */
   public WasmBuilder startWithLastFunction() {
-    start = functionTypes.size() - 1;
+    start = importedFunctions + functionTypes.size() - 1;
     return this;
   }
 
@@ -290,6 +326,23 @@ public final class WasmBuilder {
       return this;
     }
 
+    public Code i64Const(long value) {
+      out.u8(0x42).s64(value);
+      return this;
+    }
+
+    /** {@code f32.const} of the float with bits {@code bits}. */
+    public Code f32Const(int bits) {
+      out.u8(0x43).littleEndian(bits, 4);
+      return this;
+    }
+
+    /** {@code f64.const} of the double with bits {@code bits}. */
+    public Code f64Const(long bits) {
+      out.u8(0x44).littleEndian(bits, 8);
+      return this;
+    }
+
     /** A load or store opcode with its memarg (alignment exponent 0, so any address is legal). */
     public Code memOp(int opcode, long offset) {
       out.u8(opcode).u32(0).u32(offset);
@@ -367,6 +420,12 @@ public final class WasmBuilder {
       return this;
     }
 
+    /** {@code table.copy} from table {@code source} into table {@code destination}. */
+    public Code tableCopy(int destination, int source) {
+      out.u8(0xFC).u32(14).u32(destination).u32(source);
+      return this;
+    }
+
     public Code memoryInit(int segment) {
       out.u8(0xFC).u32(8).u32(segment).u8(0x00);
       usesDataCount = true;
@@ -411,9 +470,13 @@ public final class WasmBuilder {
     }
 
     Bytes s32(int value) {
-      int v = value;
+      return s64(value);
+    }
+
+    Bytes s64(long value) {
+      long v = value;
       while (true) {
-        int b = v & 0x7F;
+        int b = (int) (v & 0x7F);
         v >>= 7;
         boolean done = (v == 0 && (b & 0x40) == 0) || (v == -1 && (b & 0x40) != 0);
         write(done ? b : b | 0x80);
@@ -421,6 +484,13 @@ public final class WasmBuilder {
           return this;
         }
       }
+    }
+
+    Bytes littleEndian(long bits, int bytes) {
+      for (int i = 0; i < bytes; i++) {
+        write((int) (bits >>> (8 * i)) & 0xFF);
+      }
+      return this;
     }
 
     Bytes bytes(byte[] b) {
