@@ -1,12 +1,21 @@
 package dev.slotpool.bench.snapshot;
 
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.wasi.WasiOptions;
 import dev.slotpool.bench.wasm.RealModules;
 import dev.slotpool.chicory.PooledInstance;
+import dev.slotpool.chicory.PreparedModule;
 import dev.slotpool.chicory.WasmInstancePool;
 import dev.slotpool.chicory.WasmSnapshot;
 import dev.slotpool.testkit.quickjs.QuickJs;
+import io.roastedroot.quickjs4j.core.JavyPluginModule;
 import io.roastedroot.sqlite4j.SQLiteModule;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -62,6 +71,15 @@ public class SnapshotBenchmark {
       """;
   static final String REQUEST = "console.log(render('t7', 'world'), [3, 1, 2].sort().join());";
 
+  /** QuickJS's requests: the testkit host's clock and random source, built once. */
+  private static final Clock QUICKJS_CLOCK =
+      Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+
+  private static final Random QUICKJS_RANDOM = new Random(1);
+
+  /** SQLite's requests write nothing: one set of options serves them all. */
+  private static final WasiOptions SQLITE_OPTIONS = WasiOptions.builder().build();
+
   private WasmInstancePool pool;
   private QuickJs.Host host;
   private Consumer<Instance.Builder> quickJsImports;
@@ -70,6 +88,8 @@ public class SnapshotBenchmark {
   private Consumer<Instance.Builder> sqliteImports;
   private WasmSnapshot sqlite;
   private int statement;
+  private PreparedModule<WasiOptions> quickJsPrepared;
+  private PreparedModule<WasiOptions> sqlitePrepared;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -79,8 +99,20 @@ public class SnapshotBenchmark {
     quickJs = pool.snapshot(QuickJs.MODULE, quickJsImports, i -> handler = quickJsInit(i));
     sqliteImports = RealModules.get("sqlite").workCustomizer(SQLiteModule::create);
     sqlite = pool.snapshot(SqliteRequests.MODULE, sqliteImports, i -> statement = sqliteInit(i));
+    quickJsPrepared =
+        pool.prepare(
+            quickJs,
+            RealModules.get("quickjs").linker(),
+            b -> b.withMachineFactory(JavyPluginModule::create));
+    sqlitePrepared =
+        pool.prepare(
+            sqlite,
+            RealModules.get("sqlite").linker(),
+            b -> b.withMachineFactory(SQLiteModule::create));
     check(quickJsInitThenRequest(), quickJsSnapshotThenRequest(), "HELLO WORLD FROM TEMPLATE 7");
+    check(quickJsInitThenRequest(), quickJsPreparedSnapshotThenRequest(), "HELLO WORLD");
     check(sqliteInitThenRequest(), sqliteSnapshotThenRequest(), SqliteRequests.EXPECTED);
+    check(sqliteInitThenRequest(), sqlitePreparedSnapshotThenRequest(), SqliteRequests.EXPECTED);
   }
 
   private static void check(String viaInit, String viaSnapshot, String expected) {
@@ -121,6 +153,33 @@ public class SnapshotBenchmark {
     try (PooledInstance pooled = pool.instantiate(quickJs, quickJsImports)) {
       QuickJs.run(pooled.instance(), handler);
       return host.stdout();
+    }
+  }
+
+  /**
+   * As {@link #quickJsSnapshotThenRequest}, from the snapshot prepared ({@code pool.prepare(
+   * snapshot, linker)}): the instance is recycled, WASI options per request.
+   */
+  @Benchmark
+  public String quickJsPreparedSnapshotThenRequest() {
+    var stdout = new ByteArrayOutputStream(64);
+    var options =
+        WasiOptions.builder()
+            .withStdout(stdout)
+            .withClock(QUICKJS_CLOCK)
+            .withRandom(QUICKJS_RANDOM)
+            .build();
+    try (PooledInstance pooled = quickJsPrepared.instantiate(options)) {
+      QuickJs.run(pooled.instance(), handler);
+    }
+    return stdout.toString(StandardCharsets.UTF_8);
+  }
+
+  /** As {@link #sqliteSnapshotThenRequest}, from the snapshot prepared. */
+  @Benchmark
+  public String sqlitePreparedSnapshotThenRequest() {
+    try (PooledInstance pooled = sqlitePrepared.instantiate(SQLITE_OPTIONS)) {
+      return SqliteRequests.query(pooled.instance(), statement);
     }
   }
 

@@ -238,9 +238,12 @@ public final class RealModule {
    */
   public PreparedModule<WasiOptions> prepare(
       WasmInstancePool pool, Function<Instance, Machine> machine) {
-    Linker<WasiOptions> linker =
-        Linker.<WasiOptions>builder().wasi(Function.identity()).functions(stubs()).build();
-    return pool.prepare(module(), linker, b -> b.withMachineFactory(machine));
+    return pool.prepare(module(), linker(), b -> b.withMachineFactory(machine));
+  }
+
+  /** WASI from each request's options, and the throwing stubs for any other import. */
+  public Linker<WasiOptions> linker() {
+    return Linker.<WasiOptions>builder().wasi(Function.identity()).functions(stubs()).build();
   }
 
   /**
