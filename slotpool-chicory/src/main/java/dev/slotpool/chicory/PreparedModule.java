@@ -15,8 +15,6 @@ import dev.slotpool.chicory.internal.PooledLinearMemory;
 import dev.slotpool.chicory.internal.SlotWait;
 import dev.slotpool.memory.PooledMemory;
 import java.time.Duration;
-import java.util.EnumMap;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -59,9 +57,7 @@ public final class PreparedModule<C> {
   private final Linker<C> linker;
   private final Consumer<Instance.Builder> customizer;
   private final Reason never; // why this module's instances are never recycled, or null
-  private final LongAdder recycled = new LongAdder();
-  private final LongAdder built = new LongAdder();
-  private final EnumMap<Reason, LongAdder> notRecycled = new EnumMap<>(Reason.class);
+  private final RecycleCounters counters = new RecycleCounters();
 
   PreparedModule(
       WasmInstancePool pool,
@@ -77,9 +73,6 @@ public final class PreparedModule<C> {
     this.linker = linker;
     this.customizer = customizer;
     this.never = neverRecycled(module, linker, snapshot != null);
-    for (Reason reason : Reason.values()) {
-      notRecycled.put(reason, new LongAdder());
-    }
   }
 
   /** The module. */
@@ -116,15 +109,7 @@ public final class PreparedModule<C> {
 
   /** What this module's instantiations did: recycled, built, and why not recycled. */
   public RecycleStats recycleStats() {
-    var reasons = new EnumMap<Reason, Long>(Reason.class);
-    notRecycled.forEach(
-        (reason, count) -> {
-          long n = count.sum();
-          if (n != 0) {
-            reasons.put(reason, n);
-          }
-        });
-    return new RecycleStats(recycled.sum(), built.sum(), reasons);
+    return counters.stats();
   }
 
   @Override
@@ -151,8 +136,8 @@ public final class PreparedModule<C> {
       if (parked != null && parked.servedBy(this, use.identity())) {
         try {
           PooledInstance instance = parked.reuse(lease, context);
-          recycled.increment();
-          pool.countRecycled();
+          counters.recycled();
+          pool.recycleCounters().recycled();
           return instance;
         } catch (RuntimeException | Error e) {
           parked.drop();
@@ -166,8 +151,8 @@ public final class PreparedModule<C> {
           parked != null && parked.identity() != use.identity()
               ? Reason.PURGED
               : Reason.NO_INSTANCE_ON_SLOT);
-      built.increment();
-      pool.countBuilt();
+      counters.built();
+      pool.recycleCounters().built();
       return build(use, lease, context);
     }
   }
@@ -175,8 +160,8 @@ public final class PreparedModule<C> {
   /** A new instance on every request, for a module that cannot be recycled. */
   private PooledInstance instantiateFresh(C context, SlotWait wait) {
     count(never);
-    built.increment();
-    pool.countBuilt();
+    counters.built();
+    pool.recycleCounters().built();
     Linker.Binding<C> binding = linker.bind();
     binding.begin(context);
     try {
@@ -253,8 +238,8 @@ public final class PreparedModule<C> {
 
   /** Counts an instantiation that built, or an instance dropped, for {@code reason}. */
   void count(Reason reason) {
-    notRecycled.get(reason).increment();
-    pool.countNotRecycled(reason);
+    counters.notRecycled(reason);
+    pool.recycleCounters().notRecycled(reason);
   }
 
   /** Why instances of {@code module} linked by {@code linker} can never be recycled, or null. */

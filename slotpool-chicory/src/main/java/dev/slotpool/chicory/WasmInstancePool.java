@@ -22,7 +22,6 @@ import dev.slotpool.memory.PoolStats;
 import dev.slotpool.memory.PooledMemory;
 import dev.slotpool.memory.internal.PoolScopedLeases;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.IdentityHashMap;
 import java.util.Objects;
 import java.util.Set;
@@ -108,19 +107,13 @@ public final class WasmInstancePool implements AutoCloseable {
   /** The instance of a prepared module parked with each slot, if any (see RecycledInstance). */
   private final AtomicReferenceArray<RecycledInstance<?>> parked;
 
-  private final LongAdder recycled = new LongAdder();
-  private final LongAdder built = new LongAdder();
-  private final EnumMap<RecycleStats.Reason, LongAdder> notRecycled =
-      new EnumMap<>(RecycleStats.Reason.class);
+  private final RecycleCounters recycleCounters = new RecycleCounters();
 
   private volatile boolean closed;
 
   private WasmInstancePool(MemoryPool memoryPool) {
     this.memoryPool = memoryPool;
     this.parked = new AtomicReferenceArray<>(memoryPool.slots());
-    for (RecycleStats.Reason reason : RecycleStats.Reason.values()) {
-      notRecycled.put(reason, new LongAdder());
-    }
   }
 
   /** Starts configuring a pool; the settings are those of {@link MemoryPool.Builder}. */
@@ -199,27 +192,12 @@ public final class WasmInstancePool implements AutoCloseable {
    * and why not recycled (see {@link RecycleStats}).
    */
   public RecycleStats recycleStats() {
-    var reasons = new EnumMap<RecycleStats.Reason, Long>(RecycleStats.Reason.class);
-    notRecycled.forEach(
-        (reason, count) -> {
-          long n = count.sum();
-          if (n != 0) {
-            reasons.put(reason, n);
-          }
-        });
-    return new RecycleStats(recycled.sum(), built.sum(), reasons);
+    return recycleCounters.stats();
   }
 
-  void countRecycled() {
-    recycled.increment();
-  }
-
-  void countBuilt() {
-    built.increment();
-  }
-
-  void countNotRecycled(RecycleStats.Reason reason) {
-    notRecycled.get(reason).increment();
+  /** The pool-wide counters that every prepared module also counts into. */
+  RecycleCounters recycleCounters() {
+    return recycleCounters;
   }
 
   /** {@code module} as the origin of a prepared module's instances. */

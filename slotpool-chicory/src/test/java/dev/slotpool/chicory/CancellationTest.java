@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -130,7 +131,12 @@ class CancellationTest {
                                 LifecycleModules.hostImport(
                                     () -> {
                                       inHost.countDown();
-                                      awaitUninterruptibly(closed);
+                                      // Waits without taking the flag: a latch's await would
+                                      // clear it (InterruptedException) and so hide the caller's
+                                      // interrupt from the close for a moment.
+                                      while (closed.getCount() != 0) {
+                                        LockSupport.parkNanos(100_000);
+                                      }
                                     })))) {
                   pooled.set(instance);
                   failure.set(catchThrowable(() -> instance.instance().export("call").apply()));

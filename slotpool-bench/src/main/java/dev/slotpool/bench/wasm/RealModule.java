@@ -82,6 +82,7 @@ public final class RealModule {
   private volatile WasmModule module;
   private volatile Function<Instance, Machine> compiled;
   private volatile HostFunction[] stubs;
+  private volatile Boolean command;
 
   private RealModule(Builder b) {
     this.name = b.name;
@@ -193,26 +194,9 @@ public final class RealModule {
               b -> b.withImportValues(imports).withMachineFactory(machine),
               instance -> body == null ? null : body.apply(instance));
     } catch (WasiExitException e) {
-      if (e.exitCode() != 0) {
-        throw new IllegalStateException(
-            name
-                + ": exit code "
-                + e.exitCode()
-                + " (expected: 0); stderr: "
-                + stderr.toString(StandardCharsets.UTF_8),
-            e);
-      }
+      checkExit(e, stderr);
     }
-    var out = new ByteArrayOutputStream(stdout.size() + stderr.size() + 64);
-    out.writeBytes(stdout.toByteArray());
-    out.writeBytes(stderr.toByteArray());
-    if (result != null) {
-      out.writeBytes(result);
-    }
-    if (files != null) {
-      out.writeBytes(files.get());
-    }
-    return out.toByteArray();
+    return output(stdout, stderr, result);
   }
 
   /**
@@ -262,16 +246,26 @@ public final class RealModule {
       }
       result = body == null ? null : body.apply(instance);
     } catch (WasiExitException e) {
-      if (e.exitCode() != 0) {
-        throw new IllegalStateException(
-            name
-                + ": exit code "
-                + e.exitCode()
-                + " (expected: 0); stderr: "
-                + stderr.toString(StandardCharsets.UTF_8),
-            e);
-      }
+      checkExit(e, stderr);
     }
+    return output(stdout, stderr, result);
+  }
+
+  /** Fails unless the program exited with code 0. */
+  private void checkExit(WasiExitException e, ByteArrayOutputStream stderr) {
+    if (e.exitCode() != 0) {
+      throw new IllegalStateException(
+          name
+              + ": exit code "
+              + e.exitCode()
+              + " (expected: 0); stderr: "
+              + stderr.toString(StandardCharsets.UTF_8),
+          e);
+    }
+  }
+
+  /** What a request wrote: stdout, stderr, a library's result, then the files it wrote. */
+  private byte[] output(ByteArrayOutputStream stdout, ByteArrayOutputStream stderr, byte[] result) {
     var out = new ByteArrayOutputStream(stdout.size() + stderr.size() + 64);
     out.writeBytes(stdout.toByteArray());
     out.writeBytes(stderr.toByteArray());
@@ -293,14 +287,18 @@ public final class RealModule {
     }
   }
 
+  /** Whether the module is a WASI command (it exports {@code _start}); looked up once. */
   private boolean isCommand() {
-    var exports = module().exportSection();
-    for (int i = 0; i < exports.exportCount(); i++) {
-      if (exports.getExport(i).name().equals("_start")) {
-        return true;
+    Boolean c = command;
+    if (c == null) {
+      c = false;
+      var exports = module().exportSection();
+      for (int i = 0; i < exports.exportCount(); i++) {
+        c |= exports.getExport(i).name().equals("_start");
       }
+      command = c;
     }
-    return false;
+    return c;
   }
 
   /** A request's WASI context: its arguments, stdin and directories, output into the streams. */
