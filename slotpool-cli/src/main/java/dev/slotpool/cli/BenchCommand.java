@@ -100,16 +100,13 @@ final class BenchCommand implements Callable<Integer> {
   /** The table and what it means. */
   static void print(List<ProductBench.Row> rows, PrintWriter out) {
     out.println(
-        "Requests served per second, each one instantiate + run + close, as a service runs them;");
+        "Requests served per second, each one instantiate + run + close, as a service runs them,");
     out.println(
-        "plain Chicory against WasmInstancePool.builder().build() (its defaults): the default pool"
-            + " instantiates");
+        "on plain Chicory, on WasmInstancePool.builder().build() (the default pool: an instance");
     out.println(
-        "the module per request, and the prepared module (pool.prepare(module, Linker.wasi()),"
-            + " each request's");
+        "per request) and prepared in such a pool (pool.prepare(module, Linker.wasi()): each");
     out.println(
-        "WasiOptions, _start called, the instance closed) recycles the instance parked with its"
-            + " warm slot.");
+        "request's WasiOptions, _start called, the instance closed and recycled with its slot).");
     out.println("All sides run Chicory's compiler; ratios are against plain Chicory.");
     out.println();
     List<String[]> table = new ArrayList<>();
@@ -136,9 +133,12 @@ final class BenchCommand implements Callable<Integer> {
       out.println(r.program() + ": " + r.request());
     }
     for (ProductBench.Row r : lastOfEachProgram(rows)) {
-      if (r.recycling() != null) {
-        out.println(r.program() + " prepared: " + r.recycling().summary() + ", warm-up included");
-      }
+      out.println(
+          r.program()
+              + " prepared: "
+              + (r.recycling() == null
+                  ? "n/a: its requests start from a snapshot, which prepared modules cannot yet"
+                  : r.recycling().summary() + ", warm-up included"));
     }
     for (ProductBench.Row r : rows) {
       if (r.threads() == 1 && r.plainRequests() < FEW) {
@@ -154,14 +154,11 @@ final class BenchCommand implements Callable<Integer> {
     out.println(
         "A pooled request reuses its module's warm slot: the memory image is already in place and");
     out.println(
-        "the slot is reset by restoring only the pages the last request wrote; a prepared one"
-            + " also");
+        "the slot is reset by restoring only the pages the last request wrote; a prepared request");
     out.println(
-        "reuses the instance, its globals, tables and WASI state reset. Quick timings on a"
-            + " machine");
-    out.println(
-        "that may be busy: compare the sides of one run. Your own module: slotpool bench wasm"
-            + " FILE.wasm");
+        "also reuses the instance, its globals, tables and WASI state reset. Quick timings on a");
+    out.println("machine that may be busy: compare the sides of one run.");
+    out.println("Your own module: slotpool bench wasm FILE.wasm");
     out.flush();
   }
 

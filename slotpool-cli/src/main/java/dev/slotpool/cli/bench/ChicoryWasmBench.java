@@ -431,8 +431,8 @@ public final class ChicoryWasmBench implements WasmRequestBench {
 
   /**
    * The module prepared in {@code pool} as the README's quick start does ({@code Linker.wasi()} for
-   * a WASI program, no imports otherwise), on a compilation of its own. Its instances run nothing
-   * while instantiating: {@link #preparedRequests} calls the entry point.
+   * a WASI program; no imports, and a null context, otherwise), on a compilation of its own. Its
+   * instances run nothing while instantiating: {@link #preparedRequests} calls the entry point.
    */
   public PreparedModule<WasiOptions> prepare(WasmInstancePool pool) {
     Linker<WasiOptions> linker =

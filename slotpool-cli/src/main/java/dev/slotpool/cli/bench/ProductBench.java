@@ -55,7 +55,8 @@ public final class ProductBench {
    * instantiations got their instances so far (warm-up included).
    *
    * @param prepared the prepared module's requests per second, NaN if the program has none
-   * @param recycling the prepared module's statistics, null if the program has none
+   * @param recycling the prepared module's statistics, null if the program has none (QuickJS, whose
+   *     requests start from a snapshot, which prepared modules cannot yet)
    */
   public record Row(
       String program,
@@ -150,8 +151,7 @@ public final class ProductBench {
           new Program(
               "quickjs",
               "JavaScript on QuickJS (quickjs4j): engine init + a prelude of 50 templates, then a"
-                  + " handler; with the pool the init is a snapshot, which prepared modules do not"
-                  + " start from yet",
+                  + " handler; with the pool the init is a snapshot",
               quickJs::plainRequests,
               () -> quickJs.pooledRequests(pool),
               null,
