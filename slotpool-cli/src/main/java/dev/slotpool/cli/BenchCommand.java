@@ -32,8 +32,9 @@ import picocli.CommandLine.Spec;
       "With no subcommand: runs requests of three programs built by real toolchains and shipped"
           + " with slotpool (a C and a Rust WASI program, and JavaScript on QuickJS) as a service"
           + " runs them (instantiate, run, close), on plain Chicory, on"
-          + " WasmInstancePool.builder().build() and, for the WASI programs, prepared in such a"
-          + " pool (pool.prepare(module, Linker.wasi()), whose instances are recycled), from one"
+          + " WasmInstancePool.builder().build() and prepared in such a pool (pool.prepare(module,"
+          + " Linker.wasi()), QuickJS's snapshot prepared likewise; their instances are recycled),"
+          + " from one"
           + " thread and from two, and prints requests per second side by side. Every side runs"
           + " Chicory's compiler and checks every request's output. The subcommands time your own"
           + " module (wasm) or one part of the pool (index, memory); slotpool-bench's JMH runs are"
@@ -63,7 +64,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--time",
       paramLabel = "SECONDS",
-      defaultValue = "1.2",
+      defaultValue = "1",
       description = "Timed seconds per case. Default: ${DEFAULT-VALUE}.")
   double time;
 
@@ -115,7 +116,6 @@ final class BenchCommand implements Callable<Integer> {
           "program", "threads", "plain Chicory", "default pool", "vs plain", "prepared", "vs plain"
         });
     for (ProductBench.Row r : rows) {
-      boolean prepared = r.recycling() != null;
       table.add(
           new String[] {
             r.threads() == 1 ? r.program() : "",
@@ -123,8 +123,8 @@ final class BenchCommand implements Callable<Integer> {
             perSecond(r.plain(), r.threads()),
             perSecond(r.pooled(), r.threads()),
             ratio(r.speedup()),
-            prepared ? perSecond(r.prepared(), r.threads()) : "n/a",
-            prepared ? ratio(r.preparedSpeedup()) : ""
+            perSecond(r.prepared(), r.threads()),
+            ratio(r.preparedSpeedup())
           });
     }
     Reports.aligned(table, out, 2);
@@ -133,12 +133,7 @@ final class BenchCommand implements Callable<Integer> {
       out.println(r.program() + ": " + r.request());
     }
     for (ProductBench.Row r : lastOfEachProgram(rows)) {
-      out.println(
-          r.program()
-              + " prepared: "
-              + (r.recycling() == null
-                  ? "n/a: its requests start from a snapshot, which prepared modules cannot yet"
-                  : r.recycling().summary() + ", warm-up included"));
+      out.println(r.program() + " prepared: " + r.recycling().summary() + ", warm-up included");
     }
     for (ProductBench.Row r : rows) {
       if (r.threads() == 1 && r.plainRequests() < FEW) {

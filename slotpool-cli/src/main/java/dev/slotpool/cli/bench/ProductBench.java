@@ -22,8 +22,8 @@ import java.util.function.Supplier;
  * {@code slotpool bench} with no arguments: the product in one command. Requests of modules the
  * project ships, built by real toolchains (a C and a Rust WASI program, QuickJS from quickjs4j),
  * run as a service runs them, on plain Chicory, on {@code WasmInstancePool.builder().build()} and
- * (the WASI programs) prepared in such a pool ({@code pool.prepare(module, Linker.wasi())}), from
- * one thread and from two.
+ * prepared in such a pool ({@code pool.prepare(module, Linker.wasi())}; QuickJS's snapshot with
+ * {@code pool.prepare(snapshot, linker)}), from one thread and from two.
  *
  * <p>Not thread-safe: one run at a time (it starts and joins its own worker threads).
  */
@@ -36,8 +36,9 @@ public final class ProductBench {
    * thread finishes the request it was in. One thread, then two after a short warm-up (the code
    * is compiled by then). Plain Chicory, the pool and the prepared module run the C and Rust
    * programs on separate compilations of the module (see ChicoryWasmBench), so no side's JIT
-   * profile sees another's memory. The prepared module has a pool of its own: sharing the default
-   * side's, each side would find the other's state on the module's warm slot. QuickJS's machine is compiled into
+   * profile sees another's memory. The prepared side has a pool of its own (and QuickJS a snapshot
+   * taken in it): sharing the default side's, each side would find the other's state on the
+   * module's warm slot. QuickJS's machine is compiled into
    * quickjs4j's jar, one class for both sides: plain Chicory runs first, so if anything its
    * profile is the cleaner one.
    *
@@ -53,10 +54,6 @@ public final class ProductBench {
    * One row of the table: a program, a thread count, each side's requests per second, how many
    * requests plain Chicory finished in the timed slices, and how the prepared module's
    * instantiations got their instances so far (warm-up included).
-   *
-   * @param prepared the prepared module's requests per second, NaN if the program has none
-   * @param recycling the prepared module's statistics, null if the program has none (QuickJS, whose
-   *     requests start from a snapshot, which prepared modules cannot yet)
    */
   public record Row(
       String program,
@@ -72,15 +69,15 @@ public final class ProductBench {
       return pooled / plain;
     }
 
-    /** How many times more requests per second the prepared module served (NaN if none). */
+    /** How many times more requests per second the prepared module served. */
     public double preparedSpeedup() {
       return prepared / plain;
     }
   }
 
   /**
-   * A program of the comparison: its sides make workers, one per thread; {@code prepared} and
-   * {@code recycling} are null for a program with no prepared side.
+   * A program of the comparison: its sides make workers, one per thread; {@code recycling} reads
+   * the prepared side's statistics.
    */
   private record Program(
       String name,
@@ -90,7 +87,7 @@ public final class ProductBench {
       Supplier<Runnable> prepared,
       Supplier<Recycling> recycling) {
     List<Supplier<Runnable>> sides() {
-      return prepared == null ? List.of(plain, pooled) : List.of(plain, pooled, prepared);
+      return List.of(plain, pooled, prepared);
     }
   }
 
@@ -110,12 +107,9 @@ public final class ProductBench {
   /** A side's turn: the sides run one after the other for this long each. */
   private static final Duration SLICE = Duration.ofMillis(100);
 
-  /**
-   * The milliseconds a run takes, for a progress bar: 3 programs, 1 and 2 threads each, with 3
-   * sides for the two WASI programs and 2 for QuickJS.
-   */
+  /** The milliseconds a run takes, for a progress bar: 3 programs, 3 sides, 1 and 2 threads. */
   public long plannedMillis() {
-    return 3L * (warmup.toMillis() + secondWarmup().toMillis()) + (2 * 3 + 2) * 2 * time.toMillis();
+    return 3L * (warmup.toMillis() + secondWarmup().toMillis() + 3 * 2 * time.toMillis());
   }
 
   private Duration secondWarmup() {
@@ -147,15 +141,17 @@ public final class ProductBench {
                 () -> bench.preparedRequests(prepared),
                 () -> ChicoryWasmBench.recycling(prepared.recycleStats())));
       }
+      PreparedModule<WasiOptions> preparedQuickJs = quickJs.prepare(preparedPool);
       programs.add(
           new Program(
               "quickjs",
               "JavaScript on QuickJS (quickjs4j): engine init + a prelude of 50 templates, then a"
-                  + " handler; with the pool the init is a snapshot",
+                  + " handler; the pools start from a snapshot of the init (prepared:"
+                  + " pool.prepare(snapshot, linker))",
               quickJs::plainRequests,
               () -> quickJs.pooledRequests(pool),
-              null,
-              null));
+              () -> quickJs.preparedRequests(preparedQuickJs),
+              () -> ChicoryWasmBench.recycling(preparedQuickJs.recycleStats())));
       for (Program program : programs) {
         for (int threads = 1; threads <= 2; threads++) {
           rows.add(compare(program, threads, progress, label));
@@ -233,9 +229,9 @@ public final class ProductBench {
         threads,
         rates[0],
         rates[1],
-        rates.length > 2 ? rates[2] : Double.NaN,
+        rates[2],
         counts[0][0],
-        program.recycling() == null ? null : program.recycling().get());
+        program.recycling().get());
   }
 
   private static void add(long[] total, long[] slice) {
