@@ -8,8 +8,10 @@ import dev.slotpool.cli.report.Reports;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,11 +31,14 @@ import picocli.CommandLine.Spec;
     description = {
       "With no subcommand: runs requests of three programs built by real toolchains and shipped"
           + " with slotpool (a C and a Rust WASI program, and JavaScript on QuickJS) as a service"
-          + " runs them (instantiate, run, close), on plain Chicory and on"
-          + " WasmInstancePool.builder().build(), from one thread and from two, and prints"
-          + " requests per second side by side. Both sides run Chicory's compiler and check"
-          + " every request's output. The subcommands time your own module (wasm) or one part"
-          + " of the pool (index, memory); slotpool-bench's JMH runs are the careful figures.",
+          + " runs them (instantiate, run, close), on plain Chicory, on"
+          + " WasmInstancePool.builder().build() and prepared in such a pool (pool.prepare(module,"
+          + " Linker.wasi()), QuickJS's snapshot prepared likewise; their instances are recycled),"
+          + " from one"
+          + " thread and from two, and prints requests per second side by side. Every side runs"
+          + " Chicory's compiler and checks every request's output. The subcommands time your own"
+          + " module (wasm) or one part of the pool (index, memory); slotpool-bench's JMH runs are"
+          + " the careful figures.",
       ""
     },
     footer = {
@@ -52,14 +57,14 @@ final class BenchCommand implements Callable<Integer> {
       paramLabel = "SECONDS",
       defaultValue = "6",
       description =
-          "Untimed seconds of each program before its first case, both sides in turn (compiled code"
+          "Untimed seconds of each program before its first case, the sides in turn (compiled code"
               + " takes seconds to reach steady state). Default: ${DEFAULT-VALUE}.")
   double warmup;
 
   @Option(
       names = "--time",
       paramLabel = "SECONDS",
-      defaultValue = "1.5",
+      defaultValue = "1",
       description = "Timed seconds per case. Default: ${DEFAULT-VALUE}.")
   double time;
 
@@ -96,13 +101,20 @@ final class BenchCommand implements Callable<Integer> {
   /** The table and what it means. */
   static void print(List<ProductBench.Row> rows, PrintWriter out) {
     out.println(
-        "Requests served per second, each one instantiate + run + close, as a service runs them;");
+        "Requests served per second, each one instantiate + run + close, as a service runs them,");
     out.println(
-        "plain Chicory against WasmInstancePool.builder().build() (its defaults), both with"
-            + " Chicory's compiler.");
+        "on plain Chicory, on WasmInstancePool.builder().build() (the default pool: an instance");
+    out.println(
+        "per request) and prepared in such a pool (pool.prepare(module, Linker.wasi()): each");
+    out.println(
+        "request's WasiOptions, _start called, the instance closed and recycled with its slot).");
+    out.println("All sides run Chicory's compiler; ratios are against plain Chicory.");
     out.println();
     List<String[]> table = new ArrayList<>();
-    table.add(new String[] {"program", "threads", "plain Chicory", "with slotpool", "slotpool is"});
+    table.add(
+        new String[] {
+          "program", "threads", "plain Chicory", "default pool", "vs plain", "prepared", "vs plain"
+        });
     for (ProductBench.Row r : rows) {
       table.add(
           new String[] {
@@ -110,17 +122,18 @@ final class BenchCommand implements Callable<Integer> {
             Integer.toString(r.threads()),
             perSecond(r.plain(), r.threads()),
             perSecond(r.pooled(), r.threads()),
-            String.format(Locale.ROOT, "%.2fx %s", ratio(r), r.speedup() >= 1 ? "faster" : "slower")
+            ratio(r.speedup()),
+            perSecond(r.prepared(), r.threads()),
+            ratio(r.preparedSpeedup())
           });
     }
     Reports.aligned(table, out, 2);
     out.println();
-    String last = "";
-    for (ProductBench.Row r : rows) {
-      if (!r.program().equals(last)) {
-        out.println(r.program() + ": " + r.request());
-        last = r.program();
-      }
+    for (ProductBench.Row r : lastOfEachProgram(rows)) {
+      out.println(r.program() + ": " + r.request());
+    }
+    for (ProductBench.Row r : lastOfEachProgram(rows)) {
+      out.println(r.program() + " prepared: " + r.recycling().summary() + ", warm-up included");
     }
     for (ProductBench.Row r : rows) {
       if (r.threads() == 1 && r.plainRequests() < FEW) {
@@ -128,7 +141,7 @@ final class BenchCommand implements Callable<Integer> {
             r.program()
                 + ": plain Chicory finished only "
                 + r.plainRequests()
-                + " requests in the timed part: too few for steady state, so take its ratio as"
+                + " requests in the timed part: too few for steady state, so take its ratios as"
                 + " rough (docs/BENCHMARKS.md has JMH figures).");
       }
     }
@@ -136,18 +149,31 @@ final class BenchCommand implements Callable<Integer> {
     out.println(
         "A pooled request reuses its module's warm slot: the memory image is already in place and");
     out.println(
-        "the slot is reset by restoring only the pages the last request wrote. Quick timings on a");
+        "the slot is reset by restoring only the pages the last request wrote; a prepared request");
     out.println(
-        "machine that may be busy: compare the sides of one run. Your own module: slotpool bench"
-            + " wasm FILE.wasm");
+        "also reuses the instance, its globals, tables and WASI state reset. Quick timings on a");
+    out.println("machine that may be busy: compare the sides of one run.");
+    out.println("Your own module: slotpool bench wasm FILE.wasm");
     out.flush();
+  }
+
+  /** Each program's last row: its description, and its prepared module's statistics at the end. */
+  private static List<ProductBench.Row> lastOfEachProgram(List<ProductBench.Row> rows) {
+    Map<String, ProductBench.Row> last = new LinkedHashMap<>();
+    rows.forEach(r -> last.put(r.program(), r));
+    return List.copyOf(last.values());
   }
 
   /** Fewer timed plain requests than this: the plain side cannot have reached steady state. */
   private static final long FEW = 500;
 
-  private static double ratio(ProductBench.Row r) {
-    return r.speedup() >= 1 ? r.speedup() : 1 / r.speedup();
+  /** A side's speed against plain Chicory's, such as {@code 2.50x faster}. */
+  private static String ratio(double speedup) {
+    return String.format(
+        Locale.ROOT,
+        "%.2fx %s",
+        speedup >= 1 ? speedup : 1 / speedup,
+        speedup >= 1 ? "faster" : "slower");
   }
 
   /** Requests per second, and the time of one request on its thread. */

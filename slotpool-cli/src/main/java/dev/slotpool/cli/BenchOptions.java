@@ -61,7 +61,10 @@ final class BenchOptions {
     return format == BenchIndexCommand.Format.csv;
   }
 
-  /** Prints rows of (case, ns per op, iterations) as a table with a heading, or as CSV. */
+  /**
+   * Prints rows of (case, ns per op, iterations) as a table with a heading, or as CSV. A case not
+   * timed has empty ns and iterations: {@code n/a} in the table, an empty value in CSV.
+   */
   void print(PrintWriter out, String heading, List<String[]> rows) {
     print(out, heading, rows, null);
   }
@@ -92,6 +95,11 @@ final class BenchOptions {
               ? new String[] {"case", "us/op", "runs", "speed vs " + baseline}
               : new String[] {"case", "us/op", "runs"});
       for (String[] row : rows) {
+        if (row[1].isEmpty()) {
+          table.add(
+              ratio ? new String[] {row[0], "n/a", "", ""} : new String[] {row[0], "n/a", ""});
+          continue;
+        }
         double nanos = Double.parseDouble(row[1]);
         String us = Reports.fixed(nanos / 1000, 2);
         String runs = Reports.grouped(Long.parseLong(row[2]));

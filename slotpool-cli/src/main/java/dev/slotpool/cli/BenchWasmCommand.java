@@ -4,6 +4,7 @@ import dev.slotpool.cli.bench.GuestRun;
 import dev.slotpool.cli.bench.HugeMethods;
 import dev.slotpool.cli.bench.OutputMismatchException;
 import dev.slotpool.cli.bench.PageFaultBench;
+import dev.slotpool.cli.bench.Recycling;
 import dev.slotpool.cli.bench.WasmBenches;
 import dev.slotpool.cli.bench.WasmRequest;
 import dev.slotpool.cli.bench.WasmRequestBench;
@@ -44,15 +45,17 @@ import picocli.CommandLine.Spec;
       "Times one request of a WebAssembly module: instantiate, run its entry point (--invoke"
           + " EXPORT, or _start of a WASI program with --wasi), close. Cases: wasm/plain (the"
           + " runtime's own memory, filled from the data segments every time), wasm/pool-default"
-          + " (WasmInstancePool.builder().build(): the module's warm slot), "
-          + "wasm/pool-fixed-keep-resident (32 MiB kept resident per slot:"
-          + " Wasmtime's fixed knob) and wasm/pool-evict (a one-slot default pool taken by two"
-          + " copies of the module in turn: every request evicts the other). Every request's"
-          + " output (stdout, stderr, exit code, result) must equal the first plain request's;"
-          + " the command fails if a pool changes it. Linux only. Figures from a busy machine"
-          + " are noisy: compare the cases of one run. With --engine compiler, a note after the"
-          + " table names the module's functions too big for HotSpot to compile, which run in"
-          + " the JVM's bytecode interpreter in every case.",
+          + " (WasmInstancePool.builder().build(): the module's warm slot), wasm/prepared"
+          + " (pool.prepare(module, Linker.wasi()): the warm slot and the instance parked with it,"
+          + " reset for the request; a line after the table says how many instantiations recycled,"
+          + " or why the module's cannot), wasm/pool-fixed-keep-resident (32 MiB kept resident per"
+          + " slot: Wasmtime's fixed knob) and wasm/pool-evict (a one-slot default pool taken by"
+          + " two copies of the module in turn: every request evicts the other). Every request's"
+          + " output (stdout, stderr, exit code, result) must equal the first plain request's; the"
+          + " command fails if a pool changes it. Linux only. Figures from a busy machine are"
+          + " noisy: compare the cases of one run. With --engine compiler, a note after the table"
+          + " names the module's functions too big for HotSpot to compile, which run in the JVM's"
+          + " bytecode interpreter in every case.",
       ""
     },
     footer = {
@@ -183,8 +186,8 @@ final class BenchWasmCommand implements Callable<Integer> {
     try {
       String entry = file + ": " + (export == null ? "_start" : export);
       String once = GuestRun.call(entry, limit, "--timeout", wasmBench::tryOnce);
-      // Four cases, each measured for its warmup and time, and one request may overrun each.
-      Duration all = times[0].plus(times[1]).plus(limit).multipliedBy(4).plusSeconds(30);
+      // Five cases, each measured for its warmup and time, and one request may overrun each.
+      Duration all = times[0].plus(times[1]).plus(limit).multipliedBy(5).plusSeconds(30);
       List<String[]> rows =
           GuestRun.call(
               entry + " (measured)",
@@ -194,14 +197,16 @@ final class BenchWasmCommand implements Callable<Integer> {
       String heading =
           file + " (" + runtime.label() + ", " + engine.label() + "): " + once + "; output checked";
       bench.print(spec.commandLine().getOut(), heading, rows, WasmRequestBench.PLAIN);
+      // Notes go after the table; on stderr when stdout is CSV for a program to read.
+      PrintWriter notes = bench.csv() ? err : spec.commandLine().getOut();
+      notes.println();
+      notes.println(prepared(rows, wasmBench.preparedRecycling()));
       String note = HugeMethods.note(huge);
       if (note != null) {
-        // After the table; on stderr when stdout is CSV for a program to read.
-        PrintWriter where = bench.csv() ? err : spec.commandLine().getOut();
-        where.println();
-        where.println(note);
-        where.flush();
+        notes.println();
+        notes.println(note);
       }
+      notes.flush();
       if (costsOut != null) {
         double pageFault = new PageFaultBench().microsPerPage(times[0], times[1]);
         writeCosts(rows, pageFault, wasmBench);
@@ -212,6 +217,20 @@ final class BenchWasmCommand implements Callable<Integer> {
       return 1;
     }
     return 0;
+  }
+
+  /**
+   * What the prepared case's instantiations did: how many recycled their instance, or why the
+   * module's instances are never recycled (its case not timed).
+   */
+  private static String prepared(List<String[]> rows, Recycling recycling) {
+    boolean timed =
+        rows.stream().anyMatch(r -> r[0].equals(WasmRequestBench.PREPARED) && !r[1].isEmpty());
+    return WasmRequestBench.PREPARED
+        + ": "
+        + (timed
+            ? recycling.summary() + ", warm-up included"
+            : recycling.whyNot() + "; its request was run once and checked, not timed");
   }
 
   private void writeCosts(List<String[]> rows, double pageFault, WasmRequestBench wasmBench)

@@ -1,12 +1,15 @@
 package dev.slotpool.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import dev.slotpool.testkit.wasm.TestModules;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,14 +34,53 @@ class BenchPoolsTest {
   }
 
   @Test
-  void benchWasm_invokesTheExportAndTimesFourWays(@TempDir Path dir) throws IOException {
+  void benchWasm_invokesTheExportAndTimesFiveWays(@TempDir Path dir) throws IOException {
     CommandRun run = bench("bench", "wasm", module(dir).toString(), "--invoke", "add", "2", "3");
 
     assertThat(run.status()).as(run.toString()).isZero();
     assertThat(run.out()).contains("add(2, 3) = [5]").contains("us/op");
     assertThat(run.out().lines().map(l -> l.split(" ")[0]))
         .contains(
-            "wasm/plain", "wasm/pool-default", "wasm/pool-fixed-keep-resident", "wasm/pool-evict");
+            "wasm/plain",
+            "wasm/pool-default",
+            "wasm/prepared",
+            "wasm/pool-fixed-keep-resident",
+            "wasm/pool-evict");
+    // the prepared case's speed is plain's time over its own, as the other cases'
+    double plain = micros(run.out(), "wasm/plain");
+    Matcher prepared =
+        Pattern.compile("(?m)^wasm/prepared +([0-9.]+) +[0-9,]+ +([0-9.]+)x$").matcher(run.out());
+    assertThat(prepared.find()).as(run.out()).isTrue();
+    assertThat(Double.parseDouble(prepared.group(2)))
+        .isCloseTo(plain / Double.parseDouble(prepared.group(1)), withinPercentage(2));
+    BenchWasmTest.assertRecycledAllButOne(run.out());
+  }
+
+  private static double micros(String out, String name) {
+    Matcher m = Pattern.compile("(?m)^" + name + " +([0-9.]+) ").matcher(out);
+    assertThat(m.find()).as(out).isTrue();
+    return Double.parseDouble(m.group(1));
+  }
+
+  @Test
+  void benchWasm_moduleThatCannotRecycle_saysWhyInsteadOfATime(@TempDir Path dir)
+      throws IOException {
+    Path file = dir.resolve("no-memory.wasm");
+    Files.write(file, TestModules.noMemoryModule());
+
+    CommandRun table = bench("bench", "wasm", file.toString(), "--invoke", "add", "2", "3");
+    CommandRun csv =
+        bench("bench", "wasm", file.toString(), "--invoke", "add", "2", "3", "-f", "csv");
+
+    String why =
+        "wasm/prepared: not recycled: MEMORY_LAYOUT (it does not define exactly one memory); its"
+            + " request was run once and checked, not timed";
+    assertThat(table.status()).as(table.toString()).isZero();
+    assertThat(table.out()).containsPattern("(?m)^wasm/prepared +n/a$").contains(why);
+    assertThat(micros(table.out(), "wasm/pool-default")).isPositive();
+    assertThat(csv.status()).as(csv.toString()).isZero();
+    assertThat(csv.out().lines()).contains("wasm/prepared,").doesNotContain(why);
+    assertThat(csv.err()).contains(why);
   }
 
   @Test
@@ -52,7 +94,11 @@ class BenchPoolsTest {
     assertThat(lines.subList(1, lines.size()))
         .extracting(l -> l.split(",")[0])
         .containsExactly(
-            "wasm/plain", "wasm/pool-default", "wasm/pool-fixed-keep-resident", "wasm/pool-evict");
+            "wasm/plain",
+            "wasm/pool-default",
+            "wasm/prepared",
+            "wasm/pool-fixed-keep-resident",
+            "wasm/pool-evict");
   }
 
   @Test

@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,7 +93,7 @@ class BenchWasmTest {
   }
 
   @Test
-  void wasiProgram_chicoryInterpreter_timesFourCasesWithTheSameOutput() {
+  void wasiProgram_chicoryInterpreter_timesFiveCasesWithTheSameOutput() {
     CommandRun run = bench("--stdin", stdin.toString());
 
     assertThat(run.status()).as(run.toString()).isZero();
@@ -101,7 +103,29 @@ class BenchWasmTest {
         .contains("speed vs wasm/plain");
     assertThat(run.out().lines().map(l -> l.split(" ")[0]))
         .contains(
-            "wasm/plain", "wasm/pool-default", "wasm/pool-fixed-keep-resident", "wasm/pool-evict");
+            "wasm/plain",
+            "wasm/pool-default",
+            "wasm/prepared",
+            "wasm/pool-fixed-keep-resident",
+            "wasm/pool-evict");
+    assertThat(run.out()).containsPattern("(?m)^wasm/prepared +[0-9.]+ +[0-9,]+ +[0-9.]+x$");
+    assertRecycledAllButOne(run.out());
+  }
+
+  /**
+   * The prepared case's line: from one thread on one slot, every instantiation but the slot's first
+   * recycled the instance the one before parked.
+   */
+  static void assertRecycledAllButOne(String text) {
+    Matcher m =
+        Pattern.compile(
+                "(?m)^wasm/prepared: ([0-9,]+) of ([0-9,]+) instantiations recycled their instance;"
+                    + " 1 built one \\(NO_INSTANCE_ON_SLOT 1\\), warm-up included$")
+            .matcher(text);
+    assertThat(m.find()).as(text).isTrue();
+    long recycled = Long.parseLong(m.group(1).replace(",", ""));
+    long all = Long.parseLong(m.group(2).replace(",", ""));
+    assertThat(recycled).isPositive().isEqualTo(all - 1);
   }
 
   @Test
@@ -127,8 +151,13 @@ class BenchWasmTest {
           .containsExactly(
               "wasm/plain",
               "wasm/pool-default",
+              "wasm/prepared",
               "wasm/pool-fixed-keep-resident",
               "wasm/pool-evict");
+      assertThat(lines.subList(1, lines.size()))
+          .allSatisfy(l -> assertThat(Double.parseDouble(l.split(",")[1])).isPositive());
+      // CSV keeps the recycling line off stdout too
+      assertRecycledAllButOne(run.err());
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.slotpool.cli.bench;
 
 import com.dylibso.chicory.log.SystemLogger;
+import com.dylibso.chicory.runtime.ExecutionCompletedException;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.InterpreterMachine;
@@ -16,7 +17,10 @@ import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Import;
 import com.dylibso.chicory.wasm.types.ValType;
 import com.dylibso.chicory.wasm.types.Value;
+import dev.slotpool.chicory.Linker;
 import dev.slotpool.chicory.PooledInstance;
+import dev.slotpool.chicory.PreparedModule;
+import dev.slotpool.chicory.RecycleStats;
 import dev.slotpool.chicory.WasmInstancePool;
 import dev.slotpool.cli.input.BadInputException;
 import dev.slotpool.cli.input.Sizes;
@@ -27,14 +31,17 @@ import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * {@link WasmRequestBench} for Chicory: plain Chicory ({@code Instance.builder(module)}, its own
- * memory filled from the data segments every time) against {@link WasmInstancePool}s.
+ * memory filled from the data segments every time) against {@link WasmInstancePool}s, and against
+ * the module prepared in a pool ({@link PreparedModule}, whose instances are recycled).
  *
  * <p>Not thread-safe.
  */
@@ -51,7 +58,8 @@ public final class ChicoryWasmBench implements WasmRequestBench {
    * The pool-evict case alternates two parses of the same bytes: a pool's affinity is by module
    * identity, so each request finds the other parse's state in the one slot.
    *
-   * Plain Chicory and the pools run on separate compilations of the module (machine, poolMachine):
+   * Plain Chicory, the pools and the prepared module run on separate compilations of the module
+   * (machine, poolMachine, preparedMachine):
    * a compiled module's loads and stores are call sites shared by all its instances, and once they
    * have seen two kinds of memory the JIT compiles them for both, which slows every row measured
    * after the first (c-sha256's work on ByteArrayMemory: 136 us clean, 158-381 us with both seen;
@@ -71,11 +79,14 @@ public final class ChicoryWasmBench implements WasmRequestBench {
   private final WasmModule twin;
   private final Function<Instance, Machine> machine;
   private final Function<Instance, Machine> poolMachine;
+  private final Function<Instance, Machine> preparedMachine;
   private final Function<WasmModule, Function<Instance, Machine>> compiler;
   private Function<Instance, Machine> twinMachine;
   private final long[] args;
+  private final boolean exportsStart;
   private Outcome expected;
   private PoolStats defaultStats;
+  private Recycling preparedRecycling;
 
   private ChicoryWasmBench(
       WasmRequest request,
@@ -88,8 +99,10 @@ public final class ChicoryWasmBench implements WasmRequestBench {
     this.twin = twin;
     this.machine = compiler == null ? InterpreterMachine::new : compiler.apply(module);
     this.poolMachine = compiler == null ? InterpreterMachine::new : compiler.apply(module);
+    this.preparedMachine = compiler == null ? InterpreterMachine::new : compiler.apply(module);
     this.compiler = compiler;
     this.args = args;
+    this.exportsStart = exports(module, "_start");
   }
 
   /**
@@ -356,6 +369,16 @@ public final class ChicoryWasmBench implements WasmRequestBench {
               measurement));
       defaultStats = pool.stats();
     }
+    try (WasmInstancePool pool = WasmInstancePool.builder().build()) {
+      PreparedModule<WasiOptions> prepared = prepare(pool);
+      if (prepared.recycles()) {
+        rows.add(time(PREPARED, () -> check(PREPARED, request(prepared)), warmup, measurement));
+      } else {
+        check(PREPARED, request(prepared)); // it works, and its statistics say why it built
+        rows.add(new String[] {PREPARED, "", ""});
+      }
+      preparedRecycling = recycling(prepared.recycleStats());
+    }
     try (WasmInstancePool pool =
         WasmInstancePool.builder().keepResidentBytes(FIXED_KEEP_RESIDENT).build()) {
       rows.add(
@@ -406,6 +429,35 @@ public final class ChicoryWasmBench implements WasmRequestBench {
     return () -> check(POOL_DEFAULT, request(pool, module, poolMachine));
   }
 
+  /**
+   * The module prepared in {@code pool} as the README's quick start does ({@code Linker.wasi()} for
+   * a WASI program; no imports, and a null context, otherwise), on a compilation of its own. Its
+   * instances run nothing while instantiating: {@link #preparedRequests} calls the entry point.
+   */
+  public PreparedModule<WasiOptions> prepare(WasmInstancePool pool) {
+    Linker<WasiOptions> linker =
+        request.wasi() ? Linker.wasi() : Linker.<WasiOptions>builder().build();
+    return pool.prepare(module, linker, b -> b.withMachineFactory(preparedMachine));
+  }
+
+  /**
+   * As {@link #plainRequests()}, each request instantiating {@code prepared} (from {@link
+   * #prepare}) with its own WASI options.
+   */
+  public Runnable preparedRequests(PreparedModule<WasiOptions> prepared) {
+    if (expected == null) {
+      tryOnce();
+    }
+    return () -> check(PREPARED, request(prepared));
+  }
+
+  /** The runtime-neutral form of {@code stats}. */
+  public static Recycling recycling(RecycleStats stats) {
+    Map<String, Long> reasons = new LinkedHashMap<>();
+    stats.notRecycled().forEach((reason, count) -> reasons.put(reason.name(), count));
+    return new Recycling(stats.recycled(), stats.built(), reasons);
+  }
+
   private static String[] time(String name, Runnable op, Duration warmup, Duration measurement) {
     TimedLoop.Result r = TimedLoop.run(op, warmup, measurement);
     return new String[] {name, Reports.fixed(r.nanosPerOp(), 1), Long.toString(r.iterations())};
@@ -434,15 +486,8 @@ public final class ChicoryWasmBench implements WasmRequestBench {
     ByteArrayOutputStream stderr = new ByteArrayOutputStream(0);
     WasiPreview1 wasi = null;
     if (request.wasi()) {
-      WasiOptions.Builder options =
-          WasiOptions.builder()
-              .withArguments(request.wasiArgs())
-              .withStdin(new ByteArrayInputStream(request.stdin()))
-              .withStdout(stdout)
-              .withStderr(stderr);
-      request.env().forEach(options::withEnvironment);
       // A logger of its own spares Chicory's per-build Android probe (a failing Class.forName).
-      wasi = WasiPreview1.builder().withLogger(LOGGER).withOptions(options.build()).build();
+      wasi = WasiPreview1.builder().withLogger(LOGGER).withOptions(options(stdout, stderr)).build();
     }
     ImportValues imports =
         wasi == null
@@ -473,6 +518,46 @@ public final class ChicoryWasmBench implements WasmRequestBench {
     return new Outcome(stdout.toByteArray(), stderr.toByteArray(), exit, result);
   }
 
+  /**
+   * One request of a prepared module: its WASI options, an instance, the entry point ({@code
+   * _start}, which a prepared instance does not run while instantiating, is called here as
+   * instantiating runs it on the other sides), the instance closed.
+   */
+  private Outcome request(PreparedModule<WasiOptions> prepared) {
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream(request.wasi() ? 256 : 0);
+    ByteArrayOutputStream stderr = new ByteArrayOutputStream(0);
+    long[] result = null;
+    int exit = 0;
+    try (PooledInstance pooled =
+        prepared.instantiate(request.wasi() ? options(stdout, stderr) : null)) {
+      Instance instance = pooled.instance();
+      if (request.export() != null) {
+        result = call(instance);
+      } else if (exportsStart) {
+        try {
+          instance.export("_start").apply();
+        } catch (ExecutionCompletedException e) {
+          // as Chicory's instantiation treats it: _start finished
+        }
+      }
+    } catch (WasiExitException e) {
+      exit = e.exitCode();
+    }
+    return new Outcome(stdout.toByteArray(), stderr.toByteArray(), exit, result);
+  }
+
+  /** A request's WASI options: the request's arguments, stdin and environment; output captured. */
+  private WasiOptions options(ByteArrayOutputStream stdout, ByteArrayOutputStream stderr) {
+    WasiOptions.Builder options =
+        WasiOptions.builder()
+            .withArguments(request.wasiArgs())
+            .withStdin(new ByteArrayInputStream(request.stdin()))
+            .withStdout(stdout)
+            .withStderr(stderr);
+    request.env().forEach(options::withEnvironment);
+    return options.build();
+  }
+
   private long[] call(Instance instance) {
     if (request.export() == null) {
       return null;
@@ -484,6 +569,11 @@ public final class ChicoryWasmBench implements WasmRequestBench {
   @Override
   public PoolStats defaultPoolStats() {
     return defaultStats;
+  }
+
+  @Override
+  public Recycling preparedRecycling() {
+    return preparedRecycling;
   }
 
   @Override

@@ -1,6 +1,8 @@
 package dev.slotpool.cli.bench;
 
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.wasi.WasiOptions;
+import dev.slotpool.chicory.PreparedModule;
 import dev.slotpool.chicory.WasmInstancePool;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,8 +21,9 @@ import java.util.function.Supplier;
 /**
  * {@code slotpool bench} with no arguments: the product in one command. Requests of modules the
  * project ships, built by real toolchains (a C and a Rust WASI program, QuickJS from quickjs4j),
- * run as a service runs them, on plain Chicory and on {@code WasmInstancePool.builder().build()},
- * from one thread and from two.
+ * run as a service runs them, on plain Chicory, on {@code WasmInstancePool.builder().build()} and
+ * prepared in such a pool ({@code pool.prepare(module, Linker.wasi())}; QuickJS's snapshot with
+ * {@code pool.prepare(snapshot, linker)}), from one thread and from two.
  *
  * <p>Not thread-safe: one run at a time (it starts and joins its own worker threads).
  */
@@ -27,12 +31,14 @@ public final class ProductBench {
   /*
    * Implementation notes
    *
-   * The two sides of a program take turns in slices of 100 ms, warm-up included, so that a machine
-   * busy with something else for a while slows both alike; a slice's time runs until its last
+   * The sides of a program take turns in slices of 100 ms, warm-up included, so that a machine
+   * busy with something else for a while slows all alike; a slice's time runs until its last
    * thread finishes the request it was in. One thread, then two after a short warm-up (the code
-   * is compiled by then). Plain Chicory and the pool
-   * run the C and Rust programs on separate compilations of the module (see ChicoryWasmBench),
-   * so neither side's JIT profile sees the other's memory. QuickJS's machine is compiled into
+   * is compiled by then). Plain Chicory, the pool and the prepared module run the C and Rust
+   * programs on separate compilations of the module (see ChicoryWasmBench), so no side's JIT
+   * profile sees another's memory. The prepared side has a pool of its own (and QuickJS a snapshot
+   * taken in it): sharing the default side's, each side would find the other's state on the
+   * module's warm slot. QuickJS's machine is compiled into
    * quickjs4j's jar, one class for both sides: plain Chicory runs first, so if anything its
    * profile is the cleaner one.
    *
@@ -45,8 +51,9 @@ public final class ProductBench {
   private static final String NAMES = "Alan\nBarbara\nEdsger\nFrances\n";
 
   /**
-   * One row of the table: a program, a thread count, each side's requests per second, and how many
-   * requests plain Chicory finished in the timed slices.
+   * One row of the table: a program, a thread count, each side's requests per second, how many
+   * requests plain Chicory finished in the timed slices, and how the prepared module's
+   * instantiations got their instances so far (warm-up included).
    */
   public record Row(
       String program,
@@ -54,16 +61,35 @@ public final class ProductBench {
       int threads,
       double plain,
       double pooled,
-      long plainRequests) {
+      double prepared,
+      long plainRequests,
+      Recycling recycling) {
     /** How many times more requests per second the pool served. */
     public double speedup() {
       return pooled / plain;
     }
+
+    /** How many times more requests per second the prepared module served. */
+    public double preparedSpeedup() {
+      return prepared / plain;
+    }
   }
 
-  /** A program of the comparison: its two sides make workers, one per thread. */
+  /**
+   * A program of the comparison: its sides make workers, one per thread; {@code recycling} reads
+   * the prepared side's statistics.
+   */
   private record Program(
-      String name, String request, Supplier<Runnable> plain, Supplier<Runnable> pooled) {}
+      String name,
+      String request,
+      Supplier<Runnable> plain,
+      Supplier<Runnable> pooled,
+      Supplier<Runnable> prepared,
+      Supplier<Recycling> recycling) {
+    List<Supplier<Runnable>> sides() {
+      return List.of(plain, pooled, prepared);
+    }
+  }
 
   private final Duration warmup;
   private final Duration time;
@@ -78,12 +104,12 @@ public final class ProductBench {
     this.time = time;
   }
 
-  /** A round of the comparison: each side runs for half of it, one after the other. */
-  private static final Duration SLICE = Duration.ofMillis(200);
+  /** A side's turn: the sides run one after the other for this long each. */
+  private static final Duration SLICE = Duration.ofMillis(100);
 
-  /** The milliseconds a run takes, for a progress bar: 3 programs, 1 and 2 threads each. */
+  /** The milliseconds a run takes, for a progress bar: 3 programs, 3 sides, 1 and 2 threads. */
   public long plannedMillis() {
-    return 3L * (warmup.toMillis() + secondWarmup().toMillis() + 4 * time.toMillis());
+    return 3L * (warmup.toMillis() + secondWarmup().toMillis() + 3 * 2 * time.toMillis());
   }
 
   private Duration secondWarmup() {
@@ -100,26 +126,36 @@ public final class ProductBench {
   public List<Row> run(AtomicLong progress, Consumer<String> label) {
     List<Row> rows = new ArrayList<>();
     try (WasmInstancePool pool = WasmInstancePool.builder().build();
+        WasmInstancePool preparedPool = WasmInstancePool.builder().build();
         QuickJsRequests quickJs = new QuickJsRequests(pool)) {
       List<Program> programs = new ArrayList<>();
       for (String[] wasi : WASI_PROGRAMS) {
         ChicoryWasmBench bench = wasiProgram(wasi[0]);
+        PreparedModule<WasiOptions> prepared = bench.prepare(preparedPool);
         programs.add(
-            new Program(wasi[0], wasi[1], bench::plainRequests, () -> bench.pooledRequests(pool)));
+            new Program(
+                wasi[0],
+                wasi[1],
+                bench::plainRequests,
+                () -> bench.pooledRequests(pool),
+                () -> bench.preparedRequests(prepared),
+                () -> ChicoryWasmBench.recycling(prepared.recycleStats())));
       }
+      PreparedModule<WasiOptions> preparedQuickJs = quickJs.prepare(preparedPool);
       programs.add(
           new Program(
               "quickjs",
               "JavaScript on QuickJS (quickjs4j): engine init + a prelude of 50 templates, then a"
-                  + " handler; with slotpool the init is a snapshot",
+                  + " handler; the pools start from a snapshot of the init (prepared:"
+                  + " pool.prepare(snapshot, linker))",
               quickJs::plainRequests,
-              () -> quickJs.pooledRequests(pool)));
+              () -> quickJs.pooledRequests(pool),
+              () -> quickJs.preparedRequests(preparedQuickJs),
+              () -> ChicoryWasmBench.recycling(preparedQuickJs.recycleStats())));
       for (Program program : programs) {
-        double[] rates = compare(program, progress, label);
-        rows.add(
-            new Row(program.name(), program.request(), 1, rates[0], rates[1], (long) rates[4]));
-        rows.add(
-            new Row(program.name(), program.request(), 2, rates[2], rates[3], (long) rates[5]));
+        for (int threads = 1; threads <= 2; threads++) {
+          rows.add(compare(program, threads, progress, label));
+        }
       }
     }
     return rows;
@@ -158,38 +194,44 @@ public final class ProductBench {
   }
 
   /**
-   * Requests per second of both sides of a program, from one thread and then from two, and the
-   * plain requests timed: {plain 1, pooled 1, plain 2, pooled 2, plain requests 1, plain requests
-   * 2}.
+   * Requests per second of every side of a program from {@code threads} threads, after the
+   * program's warm-up (a fifth of it for two threads), the sides taking turns.
    */
-  private double[] compare(Program program, AtomicLong progress, Consumer<String> label) {
-    double[] rates = new double[6];
-    for (int threads = 1; threads <= 2; threads++) {
-      label.accept(program.name() + ", " + threads + (threads == 1 ? " thread" : " threads"));
-      List<Runnable> plain = new ArrayList<>();
-      List<Runnable> pooled = new ArrayList<>();
+  private Row compare(Program program, int threads, AtomicLong progress, Consumer<String> label) {
+    label.accept(program.name() + ", " + threads + (threads == 1 ? " thread" : " threads"));
+    List<List<Runnable>> sides = new ArrayList<>();
+    for (Supplier<Runnable> side : program.sides()) {
+      List<Runnable> workers = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
-        plain.add(program.plain().get());
-        pooled.add(program.pooled().get());
+        workers.add(side.get());
       }
-      Duration warm = threads == 1 ? warmup : secondWarmup();
-      long[] plainCount = new long[2];
-      long[] pooledCount = new long[2];
-      // Alternate short slices of each side, so that a machine busy with something else for a
-      // while slows both alike.
-      for (Duration left = warm; !left.isNegative() && !left.isZero(); left = left.minus(SLICE)) {
-        slice(plain, SLICE.dividedBy(2), progress);
-        slice(pooled, SLICE.dividedBy(2), progress);
-      }
-      while (plainCount[1] < time.toNanos() || pooledCount[1] < time.toNanos()) {
-        add(plainCount, slice(plain, SLICE.dividedBy(2), progress));
-        add(pooledCount, slice(pooled, SLICE.dividedBy(2), progress));
-      }
-      rates[2 * (threads - 1)] = plainCount[0] * 1e9 / plainCount[1];
-      rates[2 * (threads - 1) + 1] = pooledCount[0] * 1e9 / pooledCount[1];
-      rates[3 + threads] = plainCount[0];
+      sides.add(workers);
     }
-    return rates;
+    Duration warm = threads == 1 ? warmup : secondWarmup();
+    Duration round = SLICE.multipliedBy(sides.size());
+    // Alternate short slices of each side, so that a machine busy with something else for a
+    // while slows all alike.
+    for (Duration left = warm; !left.isNegative() && !left.isZero(); left = left.minus(round)) {
+      for (List<Runnable> side : sides) {
+        slice(side, SLICE, progress);
+      }
+    }
+    long[][] counts = new long[sides.size()][2];
+    while (Arrays.stream(counts).anyMatch(c -> c[1] < time.toNanos())) {
+      for (int i = 0; i < sides.size(); i++) {
+        add(counts[i], slice(sides.get(i), SLICE, progress));
+      }
+    }
+    double[] rates = Arrays.stream(counts).mapToDouble(c -> c[0] * 1e9 / c[1]).toArray();
+    return new Row(
+        program.name(),
+        program.request(),
+        threads,
+        rates[0],
+        rates[1],
+        rates[2],
+        counts[0][0],
+        program.recycling().get());
   }
 
   private static void add(long[] total, long[] slice) {

@@ -9,7 +9,9 @@ import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
+import dev.slotpool.chicory.Linker;
 import dev.slotpool.chicory.PooledInstance;
+import dev.slotpool.chicory.PreparedModule;
 import dev.slotpool.chicory.WasmInstancePool;
 import dev.slotpool.chicory.WasmSnapshot;
 import io.roastedroot.quickjs4j.core.JavyPluginModule;
@@ -23,17 +25,20 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A JavaScript request on QuickJS as quickjs4j ships it (Javy's plugin module, its code compiled to
  * JVM bytecode when quickjs4j was built): create the engine's runtime, evaluate a prelude that
  * defines the service's templates, compile the request's handler, run it. Plain Chicory does all of
  * it on every request; the pool does the init once, in a {@link WasmSnapshot}, and each request
- * starts from the snapshot and only runs the handler.
+ * starts from the snapshot and only runs the handler. The prepared side ({@link #prepare}) takes
+ * such a snapshot in a pool of its own and prepares it: each request runs the handler on an
+ * instance recycled to the snapshot's state.
  *
  * <p>Every request's output ({@code console.log} on WASI stdout) is checked. Thread-safe: each
- * worker ({@link #plainRequests}, {@link #pooledRequests}) has its own WASI host; a worker is for
- * one thread.
+ * worker ({@link #plainRequests}, {@link #pooledRequests}, {@link #preparedRequests}) has its own
+ * WASI host or output; a worker is for one thread.
  */
 public final class QuickJsRequests implements AutoCloseable {
   /*
@@ -65,22 +70,45 @@ public final class QuickJsRequests implements AutoCloseable {
   private static final Clock CLOCK =
       Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
 
+  /** The import {@code chicory.invoke} (host calls from JavaScript): the scripts make none. */
+  private static final HostFunction INVOKE =
+      new HostFunction(
+          "chicory",
+          "invoke",
+          FunctionType.of(
+              List.of(ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32),
+              List.of(ValType.I32)),
+          (instance, args) -> {
+            throw new UnsupportedOperationException("no Java builtins in this script");
+          });
+
+  /**
+   * The prepared side's random source: one for every request, so that requests' WASI options differ
+   * only in their streams and the recycled instance keeps its WASI context.
+   */
+  private final Random random = new Random(1);
+
   private final WasmModule module = JavyPluginModule.load();
-  private final WasmSnapshot snapshot;
-  private final int[] handler = new int[2];
+  private final Snapshot snapshot;
+  private Snapshot preparedSnapshot;
+
+  /** A snapshot after the init and the prelude, and the compiled handler's [address, length]. */
+  private record Snapshot(WasmSnapshot taken, int[] handler) {}
 
   /** Takes the snapshot in {@code pool}: the init, the prelude and the compiled handler. */
   public QuickJsRequests(WasmInstancePool pool) {
+    snapshot = snapshot(pool);
+  }
+
+  private Snapshot snapshot(WasmInstancePool pool) {
+    int[] handler = new int[2];
     try (Host host = new Host()) {
-      snapshot =
+      WasmSnapshot taken =
           pool.snapshot(
               module,
               host.customizer(),
-              instance -> {
-                int[] script = init(instance);
-                handler[0] = script[0];
-                handler[1] = script[1];
-              });
+              instance -> System.arraycopy(init(instance), 0, handler, 0, 2));
+      return new Snapshot(taken, handler);
     }
   }
 
@@ -103,10 +131,54 @@ public final class QuickJsRequests implements AutoCloseable {
     Host host = new Host();
     return () -> {
       host.reset();
-      try (PooledInstance pooled = pool.instantiate(snapshot, host.customizer())) {
-        pooled.instance().export("invoke").apply(handler[0], handler[1], 0, 0);
+      try (PooledInstance pooled = pool.instantiate(snapshot.taken(), host.customizer())) {
+        pooled
+            .instance()
+            .export("invoke")
+            .apply(snapshot.handler()[0], snapshot.handler()[1], 0, 0);
       }
       host.check();
+    };
+  }
+
+  /**
+   * Takes the snapshot again in {@code pool} (a pool of the prepared side's own, so that the
+   * default side's requests never find its instances on their slots) and prepares it: WASI from
+   * each request's options, with the same fixed clock. Once per run.
+   */
+  public PreparedModule<WasiOptions> prepare(WasmInstancePool pool) {
+    if (preparedSnapshot != null) {
+      throw new IllegalStateException("the prepared side's snapshot is taken already");
+    }
+    preparedSnapshot = snapshot(pool);
+    Linker<WasiOptions> linker =
+        Linker.<WasiOptions>builder().wasi(Function.identity()).functions(INVOKE).build();
+    return pool.prepare(
+        preparedSnapshot.taken(), linker, b -> b.withMachineFactory(JavyPluginModule::create));
+  }
+
+  /**
+   * A worker of the prepared snapshot ({@link #prepare}): an instance recycled to the snapshot's
+   * state with the request's WASI options, the handler run, close.
+   */
+  public Runnable preparedRequests(PreparedModule<WasiOptions> prepared) {
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    int[] handler = preparedSnapshot.handler();
+    return () -> {
+      stdout.reset();
+      stderr.reset();
+      WasiOptions options =
+          WasiOptions.builder()
+              .withStdout(stdout)
+              .withStderr(stderr)
+              .withClock(CLOCK)
+              .withRandom(random)
+              .build();
+      try (PooledInstance pooled = prepared.instantiate(options)) {
+        pooled.instance().export("invoke").apply(handler[0], handler[1], 0, 0);
+      }
+      check(stdout, stderr);
     };
   }
 
@@ -131,7 +203,24 @@ public final class QuickJsRequests implements AutoCloseable {
 
   @Override
   public void close() {
-    snapshot.close();
+    snapshot.taken().close();
+    if (preparedSnapshot != null) {
+      preparedSnapshot.taken().close();
+    }
+  }
+
+  private static void check(ByteArrayOutputStream stdout, ByteArrayOutputStream stderr) {
+    String out = stdout.toString(StandardCharsets.UTF_8);
+    if (!out.equals(EXPECTED) || stderr.size() != 0) {
+      throw new OutputMismatchException(
+          "quickjs: printed '"
+              + out.strip()
+              + "' and "
+              + stderr.size()
+              + " bytes on stderr (expected: '"
+              + EXPECTED.strip()
+              + "' and nothing on stderr)");
+    }
   }
 
   /** A WASI context with its own stdout, a fixed clock and a seeded random source. */
@@ -150,19 +239,8 @@ public final class QuickJsRequests implements AutoCloseable {
               .withRandom(new Random(1))
               .build();
       wasi = WasiPreview1.builder().withLogger(new SystemLogger()).withOptions(options).build();
-      var invoke =
-          new HostFunction(
-              "chicory",
-              "invoke",
-              FunctionType.of(
-                  List.of(
-                      ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32),
-                  List.of(ValType.I32)),
-              (instance, args) -> {
-                throw new UnsupportedOperationException("no Java builtins in this script");
-              });
       ImportValues imports =
-          ImportValues.builder().addFunction(imported(wasi)).addFunction(invoke).build();
+          ImportValues.builder().addFunction(imported(wasi)).addFunction(INVOKE).build();
       customizer =
           builder -> builder.withMachineFactory(JavyPluginModule::create).withImportValues(imports);
     }
@@ -189,17 +267,7 @@ public final class QuickJsRequests implements AutoCloseable {
     }
 
     void check() {
-      String out = stdout.toString(StandardCharsets.UTF_8);
-      if (!out.equals(EXPECTED) || stderr.size() != 0) {
-        throw new OutputMismatchException(
-            "quickjs: printed '"
-                + out.strip()
-                + "' and "
-                + stderr.size()
-                + " bytes on stderr (expected: '"
-                + EXPECTED.strip()
-                + "' and nothing on stderr)");
-      }
+      QuickJsRequests.check(stdout, stderr);
     }
 
     @Override

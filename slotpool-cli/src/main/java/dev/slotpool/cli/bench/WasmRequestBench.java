@@ -22,6 +22,12 @@ public interface WasmRequestBench {
   /** The case of {@code WasmInstancePool.builder().build()}: a warm hit on the module's slot. */
   String POOL_DEFAULT = "wasm/pool-default";
 
+  /**
+   * The case of the module prepared in a default pool ({@code pool.prepare(module,
+   * Linker.wasi())}): a warm slot and the instance parked with it, reset for the request.
+   */
+  String PREPARED = "wasm/prepared";
+
   /** The case of the hand-tuned fixed pool: {@link #FIXED_KEEP_RESIDENT} kept per slot. */
   String POOL_FIXED = "wasm/pool-fixed-keep-resident";
 
@@ -45,7 +51,10 @@ public interface WasmRequestBench {
 
   /**
    * Times every case, each after a warm-up, in the order {@link #PLAIN}, {@link #POOL_DEFAULT},
-   * {@link #POOL_FIXED}, {@link #POOL_EVICT}; rows of (case, ns per request, requests).
+   * {@link #PREPARED}, {@link #POOL_FIXED}, {@link #POOL_EVICT}; rows of (case, ns per request,
+   * requests). A module whose instances a prepared module cannot recycle has its {@link #PREPARED}
+   * request run once, not timed: its row's ns and requests are empty, and {@link
+   * #preparedRecycling()} says why.
    *
    * @throws OutputMismatchException if a pooled request's output differs from the plain one's
    */
@@ -53,6 +62,9 @@ public interface WasmRequestBench {
 
   /** The default pool's statistics after its case ran, or null before. */
   PoolStats defaultPoolStats();
+
+  /** How the prepared case's instantiations got their instances, or null before it ran. */
+  Recycling preparedRecycling();
 
   /** The module's largest initial memory, in bytes. */
   long initialMemoryBytes();
