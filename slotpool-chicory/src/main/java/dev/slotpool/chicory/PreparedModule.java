@@ -147,10 +147,8 @@ public final class PreparedModule<C> {
       if (parked != null) {
         parked.drop(); // another prepared module's, or of a purged plan
       }
-      count(
-          parked != null && parked.identity() != use.identity()
-              ? Reason.PURGED
-              : Reason.NO_INSTANCE_ON_SLOT);
+      // This module's instance of a plan purged since; else the slot served another module.
+      count(parked != null && parked.preparedBy(this) ? Reason.PURGED : Reason.NO_INSTANCE_ON_SLOT);
       counters.built();
       pool.recycleCounters().built();
       return build(use, lease, context);

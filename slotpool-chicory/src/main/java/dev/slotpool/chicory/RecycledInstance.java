@@ -93,9 +93,9 @@ final class RecycledInstance<C> {
     return new RecycledInstance<>(prepared, origin, instance, memory, binding);
   }
 
-  /** The module plan or snapshot the instance was built from. */
-  Object identity() {
-    return identity;
+  /** Whether this instance was built by {@code module}. */
+  boolean preparedBy(PreparedModule<?> module) {
+    return prepared == module;
   }
 
   /** Whether this instance may serve {@code module}'s instantiation from {@code current}. */

@@ -89,6 +89,24 @@ class LinkerTest {
   }
 
   @Test
+  void purge_dropsTheParkedInstance_andTheNextRequestBuildsOne() {
+    WasmModule module = module(false);
+    PreparedModule<Request> prepared = pool.prepare(module, linker());
+    prepared.instantiate(new Request(1)).close(); // built, then parked with the one slot
+    assertThat(pool.purge(module)).isEqualTo(1);
+    try (PooledInstance pooled = prepared.instantiate(new Request(2))) {
+      assertThat(pooled.instance().export("id").apply()[0]).isEqualTo(2);
+    }
+    assertThat(prepared.recycleStats().built()).isEqualTo(2);
+    assertThat(prepared.recycleStats().recycled()).isZero();
+    assertThat(prepared.recycleStats().notRecycled())
+        .containsEntry(Reason.NO_INSTANCE_ON_SLOT, 1L)
+        .containsEntry(Reason.PURGED, 1L);
+    prepared.instantiate(new Request(3)).close(); // the new plan's instance is recycled
+    assertThat(prepared.recycleStats().recycled()).isEqualTo(1);
+  }
+
+  @Test
   void startFunction_buildsEveryInstance_runsItEachTime_andSaysWhy() {
     PreparedModule<Request> prepared = pool.prepare(module(true), linker());
     assertThat(prepared.recycles()).isFalse();
