@@ -397,6 +397,63 @@ public final class PooledLinearMemory implements Memory {
     }
   }
 
+  // The interpreter loads through Memory's widening defaults (readI32, readU8, ...), each a call to
+  // readInt, read, ...: these do the access themselves, one call fewer per interpreted load.
+
+  @Override
+  public long readI32(int addr) {
+    try {
+      return buf.getInt(addr);
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      return activate(addr, 4).get(INT, addr);
+    }
+  }
+
+  @Override
+  public long readU32(int addr) {
+    try {
+      return Integer.toUnsignedLong(buf.getInt(addr));
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      return Integer.toUnsignedLong(activate(addr, 4).get(INT, addr));
+    }
+  }
+
+  @Override
+  public long readI64(int addr) {
+    try {
+      return buf.getLong(addr);
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      return activate(addr, 8).get(LONG, addr);
+    }
+  }
+
+  @Override
+  public long readI16(int addr) {
+    try {
+      return buf.getShort(addr);
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      return activate(addr, 2).get(SHORT, addr);
+    }
+  }
+
+  @Override
+  public long readU8(int addr) {
+    try {
+      return buf.get(addr) & 0xFFL;
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      return activate(addr, 1).get(ValueLayout.JAVA_BYTE, addr) & 0xFFL;
+    }
+  }
+
+  @Override
+  public long readI8(int addr) {
+    try {
+      return buf.get(addr);
+    } catch (IndexOutOfBoundsException | IllegalStateException e) {
+      return activate(addr, 1).get(ValueLayout.JAVA_BYTE, addr);
+    }
+  }
+
   @Override
   public short readShort(int addr) {
     try {
