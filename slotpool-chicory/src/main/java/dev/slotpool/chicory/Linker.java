@@ -6,6 +6,7 @@ import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.MutabilityType;
 import dev.slotpool.chicory.internal.RequestWasi;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,22 +57,19 @@ public final class Linker<C> {
   }
 
   /**
-   * The imports that hold host state a recycled instance cannot reset, or null if there is none.
+   * Whether the shared imports hold host state a recycled instance cannot reset: a memory, a table,
+   * or a mutable global.
    */
-  String hostState() {
-    if (shared.memoryCount() > 0) {
-      return "imports a memory";
-    }
-    if (shared.tableCount() > 0) {
-      return "imports a table";
+  boolean holdsHostState() {
+    if (shared.memoryCount() > 0 || shared.tableCount() > 0) {
+      return true;
     }
     for (var global : shared.globals()) {
-      if (global.instance().getMutabilityType()
-          == com.dylibso.chicory.wasm.types.MutabilityType.Var) {
-        return "imports mutable global " + global.module() + "." + global.name();
+      if (global.instance().getMutabilityType() == MutabilityType.Var) {
+        return true;
       }
     }
-    return null;
+    return false;
   }
 
   /** A host function of a request's context: the context of the request being served. */

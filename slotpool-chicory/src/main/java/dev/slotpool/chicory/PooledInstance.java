@@ -63,7 +63,7 @@ public final class PooledInstance implements AutoCloseable {
 
   /** Runs {@code action} as the instance is released, before its slots go back. */
   void closing(Runnable action) {
-    memories.parkWith(cancelled -> action.run());
+    memories.beforeRelease(cancelled -> action.run());
   }
 
   /** Whether this is an instance of a {@link PreparedModule}, recycled when it is closed. */

@@ -57,7 +57,7 @@ public final class PreparedModule<C> {
   private final Linker<C> linker;
   private final Consumer<Instance.Builder> customizer;
   private final Reason never; // why this module's instances are never recycled, or null
-  private final RecycleCounters counters = new RecycleCounters();
+  private final RecycleCounters counters;
 
   PreparedModule(
       WasmInstancePool pool,
@@ -72,6 +72,7 @@ public final class PreparedModule<C> {
     this.snapshot = snapshot;
     this.linker = linker;
     this.customizer = customizer;
+    this.counters = new RecycleCounters(pool.recycleCounters());
     this.never = neverRecycled(module, linker, snapshot != null);
   }
 
@@ -137,7 +138,6 @@ public final class PreparedModule<C> {
         try {
           PooledInstance instance = parked.reuse(lease, context);
           counters.recycled();
-          pool.recycleCounters().recycled();
           return instance;
         } catch (RuntimeException | Error e) {
           parked.drop();
@@ -150,7 +150,6 @@ public final class PreparedModule<C> {
       // This module's instance of a plan purged since; else the slot served another module.
       count(parked != null && parked.preparedBy(this) ? Reason.PURGED : Reason.NO_INSTANCE_ON_SLOT);
       counters.built();
-      pool.recycleCounters().built();
       return build(use, lease, context);
     }
   }
@@ -159,17 +158,15 @@ public final class PreparedModule<C> {
   private PooledInstance instantiateFresh(C context, SlotWait wait) {
     count(never);
     counters.built();
-    pool.recycleCounters().built();
     Linker.Binding<C> binding = linker.bind();
     binding.begin(context);
     try {
-      if (snapshot != null) {
-        PooledInstance instance = snapshot.instantiate(withImports(binding), wait);
-        instance.closing(binding::close);
-        return instance;
-      }
-      return pool.instantiate(
-          module, withImports(binding), wait, memories -> memories.parkWith(c -> binding.close()));
+      PooledInstance instance =
+          snapshot != null
+              ? snapshot.instantiate(withImports(binding), wait)
+              : pool.instantiate(module, withImports(binding), wait);
+      instance.closing(binding::close); // nobody else has the instance yet
+      return instance;
     } catch (RuntimeException | Error e) {
       binding.close();
       throw e;
@@ -206,7 +203,7 @@ public final class PreparedModule<C> {
       MachineFactories.check(instance);
       use.restore(instance);
       var recycling = RecycledInstance.capture(this, use, instance, memory[0], binding);
-      memories.parkWith(recycling::park);
+      memories.beforeRelease(recycling::park);
       return new PooledInstance(instance, memories, true);
     } catch (RuntimeException | Error e) {
       binding.close();
@@ -237,12 +234,11 @@ public final class PreparedModule<C> {
   /** Counts an instantiation that built, or an instance dropped, for {@code reason}. */
   void count(Reason reason) {
     counters.notRecycled(reason);
-    pool.recycleCounters().notRecycled(reason);
   }
 
   /** Why instances of {@code module} linked by {@code linker} can never be recycled, or null. */
   private static Reason neverRecycled(WasmModule module, Linker<?> linker, boolean fromSnapshot) {
-    if (linker.hostState() != null) {
+    if (linker.holdsHostState()) {
       return Reason.HOST_STATE;
     }
     int memories = module.memorySection().map(s -> s.memoryCount()).orElse(0);
@@ -252,8 +248,7 @@ public final class PreparedModule<C> {
     if (module.memorySection().get().getMemory(0).limits().shared()) {
       return Reason.MEMORY_LAYOUT;
     }
-    if (module.importSection().count(ExternalType.TABLE) != 0
-        || module.importSection().count(ExternalType.GLOBAL) != 0 && importsMutableGlobal(module)) {
+    if (module.importSection().count(ExternalType.TABLE) != 0 || importsMutableGlobal(module)) {
       return Reason.HOST_STATE;
     }
     if (module.startSection().isPresent() && !fromSnapshot) {

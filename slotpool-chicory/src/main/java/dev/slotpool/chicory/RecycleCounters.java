@@ -6,14 +6,18 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The counters behind a {@link RecycleStats}: one {@link LongAdder} each, so that counting from
- * many request threads never contends. Thread-safe.
+ * many request threads never contends; a prepared module's counters also count into its pool's.
+ * Thread-safe.
  */
 final class RecycleCounters {
+  private final RecycleCounters parent; // the pool's, or null for the pool's own
   private final LongAdder recycled = new LongAdder();
   private final LongAdder built = new LongAdder();
   private final EnumMap<Reason, LongAdder> notRecycled = new EnumMap<>(Reason.class);
 
-  RecycleCounters() {
+  /** Counters that also count into {@code parent} (null: none). */
+  RecycleCounters(RecycleCounters parent) {
+    this.parent = parent;
     for (Reason reason : Reason.values()) {
       notRecycled.put(reason, new LongAdder());
     }
@@ -21,14 +25,23 @@ final class RecycleCounters {
 
   void recycled() {
     recycled.increment();
+    if (parent != null) {
+      parent.recycled();
+    }
   }
 
   void built() {
     built.increment();
+    if (parent != null) {
+      parent.built();
+    }
   }
 
   void notRecycled(Reason reason) {
     notRecycled.get(reason).increment();
+    if (parent != null) {
+      parent.notRecycled(reason);
+    }
   }
 
   /** The counts now; reasons never counted are left out. */

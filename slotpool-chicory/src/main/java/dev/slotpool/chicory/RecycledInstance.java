@@ -119,7 +119,7 @@ final class RecycledInstance<C> {
       memories.close(); // the lease goes back; this instance is not parked again
       throw e;
     }
-    memories.parkWith(this::park);
+    memories.beforeRelease(this::park);
     return new PooledInstance(instance, memories, true);
   }
 

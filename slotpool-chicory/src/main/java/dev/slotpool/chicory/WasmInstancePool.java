@@ -107,7 +107,7 @@ public final class WasmInstancePool implements AutoCloseable {
   /** The instance of a prepared module parked with each slot, if any (see RecycledInstance). */
   private final AtomicReferenceArray<RecycledInstance<?>> parked;
 
-  private final RecycleCounters recycleCounters = new RecycleCounters();
+  private final RecycleCounters recycleCounters = new RecycleCounters(null);
 
   private volatile boolean closed;
 
@@ -330,17 +330,8 @@ public final class WasmInstancePool implements AutoCloseable {
     return instantiate(module, customizer, SlotWait.of(timeout));
   }
 
-  private PooledInstance instantiate(
-      WasmModule module, Consumer<Instance.Builder> customizer, SlotWait wait) {
-    return instantiate(module, customizer, wait, memories -> {});
-  }
-
-  /** As above; {@code built} sees the instance's lifecycle once the instance is built. */
   PooledInstance instantiate(
-      WasmModule module,
-      Consumer<Instance.Builder> customizer,
-      SlotWait wait,
-      Consumer<InstanceMemories> built) {
+      WasmModule module, Consumer<Instance.Builder> customizer, SlotWait wait) {
     ModulePlan plan = acquirePlan(module);
     try {
       var memories = new InstanceMemories(releasedHook(plan), counters);
@@ -351,7 +342,6 @@ public final class WasmInstancePool implements AutoCloseable {
         builder.withTableFactory(PrivateTables.FACTORY);
         Instance instance = builder.build();
         MachineFactories.check(instance);
-        built.accept(memories);
         return new PooledInstance(instance, memories);
       } catch (RuntimeException | Error e) {
         try {

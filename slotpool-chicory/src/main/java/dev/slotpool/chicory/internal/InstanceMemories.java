@@ -59,15 +59,16 @@ public final class InstanceMemories {
   private boolean cancelled; // the close interrupted a running call
   private boolean releasing;
   private boolean released;
-  private Parking parking; // where a recyclable instance goes before its slots are released
+  private BeforeRelease beforeRelease; // or null
 
   /**
-   * What a recyclable instance does as it is released, before its slots go back to the pool: resets
-   * what the guest can observe and parks the instance with its slot, unless {@code cancelled} (a
-   * close cancelled a call) or something cannot be reset.
+   * What the instance does as it is released, on the releasing thread, while no call runs and
+   * before its slots go back to the pool: a recyclable instance resets what the guest can observe
+   * and parks itself with its slot; a prepared module's other instances close their WASI context.
    */
-  public interface Parking {
-    void park(boolean cancelled);
+  public interface BeforeRelease {
+    /** Runs the step; {@code cancelled} says whether the close cancelled a running call. */
+    void run(boolean cancelled);
   }
 
   /**
@@ -80,9 +81,9 @@ public final class InstanceMemories {
     this.lastCaller = Thread.currentThread();
   }
 
-  /** Parks the instance through {@code parking} when it is released; set while instantiating. */
-  public void parkWith(Parking parking) {
-    this.parking = parking;
+  /** Sets the step run as the instance is released; set before the instance is handed out. */
+  public void beforeRelease(BeforeRelease step) {
+    this.beforeRelease = step;
   }
 
   /** Adds the next memory, in index order; called while instantiating. */
@@ -250,14 +251,14 @@ public final class InstanceMemories {
 
   private void releaseMemories() {
     RuntimeException failure = null;
-    Parking recycle = parking;
-    if (recycle != null) {
+    BeforeRelease step = beforeRelease;
+    if (step != null) {
       boolean wasCancelled;
       synchronized (this) {
         wasCancelled = cancelled;
       }
       try {
-        recycle.park(wasCancelled);
+        step.run(wasCancelled);
       } catch (RuntimeException e) {
         failure = e;
       }
