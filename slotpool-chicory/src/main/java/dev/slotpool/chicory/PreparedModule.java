@@ -164,7 +164,7 @@ public final class PreparedModule<C> {
       PooledInstance instance =
           snapshot != null
               ? snapshot.instantiate(withImports(binding), wait)
-              : pool.instantiate(module, withImports(binding), wait);
+              : pool.instantiateWaiting(module, withImports(binding), wait);
       instance.closing(binding::close); // nobody else has the instance yet
       return instance;
     } catch (RuntimeException | Error e) {

@@ -316,7 +316,7 @@ public final class WasmInstancePool implements AutoCloseable {
   public PooledInstance instantiate(WasmModule module, Consumer<Instance.Builder> customizer) {
     Objects.requireNonNull(module, "module");
     Objects.requireNonNull(customizer, "customizer");
-    return instantiate(module, customizer, SlotWait.maxWait(memoryPool));
+    return instantiateWaiting(module, customizer, SlotWait.maxWait(memoryPool));
   }
 
   /**
@@ -327,10 +327,11 @@ public final class WasmInstancePool implements AutoCloseable {
       WasmModule module, Consumer<Instance.Builder> customizer, Duration timeout) {
     Objects.requireNonNull(module, "module");
     Objects.requireNonNull(customizer, "customizer");
-    return instantiate(module, customizer, SlotWait.of(timeout));
+    return instantiateWaiting(module, customizer, SlotWait.of(timeout));
   }
 
-  PooledInstance instantiate(
+  /** A new instance of {@code module}, waiting for slots as {@code wait} says. */
+  PooledInstance instantiateWaiting(
       WasmModule module, Consumer<Instance.Builder> customizer, SlotWait wait) {
     ModulePlan plan = acquirePlan(module);
     try {

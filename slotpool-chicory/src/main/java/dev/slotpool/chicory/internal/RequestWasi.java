@@ -35,6 +35,11 @@ public final class RequestWasi {
   private static final Set<String> TABLE_CHANGES =
       Set.of("fd_close", "fd_renumber", "path_open", "sock_accept", "fd_fdstat_set_flags");
 
+  /** What the streams point at between requests; these hold no state, so one of each serves. */
+  private static final InputStream NO_INPUT = InputStream.nullInputStream();
+
+  private static final OutputStream NO_OUTPUT = OutputStream.nullOutputStream();
+
   private final SwitchedInput stdin = new SwitchedInput();
   private final SwitchedOutput stdout = new SwitchedOutput();
   private final SwitchedOutput stderr = new SwitchedOutput();
@@ -81,9 +86,9 @@ public final class RequestWasi {
    * changed is closed (with the files it opened).
    */
   public void end() {
-    stdin.to(InputStream.nullInputStream());
-    stdout.to(OutputStream.nullOutputStream());
-    stderr.to(OutputStream.nullOutputStream());
+    stdin.to(NO_INPUT);
+    stdout.to(NO_OUTPUT);
+    stderr.to(NO_OUTPUT);
     if (tableChanged) {
       closeContext();
     }
@@ -154,7 +159,7 @@ public final class RequestWasi {
 
   /** An input stream that reads from the current request's stdin. */
   private static final class SwitchedInput extends InputStream {
-    private InputStream in = InputStream.nullInputStream();
+    private InputStream in = NO_INPUT;
 
     void to(InputStream next) {
       in = next;
@@ -183,7 +188,7 @@ public final class RequestWasi {
 
   /** An output stream that writes to the current request's stdout or stderr. */
   private static final class SwitchedOutput extends OutputStream {
-    private OutputStream out = OutputStream.nullOutputStream();
+    private OutputStream out = NO_OUTPUT;
 
     void to(OutputStream next) {
       out = next;
